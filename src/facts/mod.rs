@@ -1,0 +1,1184 @@
+//! The facts model: typed, observed values derived once from an [`Inventory`], with the
+//! *effective* settings App Service will use and where each came from (provenance). Checks
+//! read only this. Nothing here does I/O, and nothing here judges: a fact is what is, a check
+//! says whether it is right.
+
+pub mod arm;
+pub mod image;
+pub mod inventory;
+pub mod net;
+pub mod settings;
+
+use std::collections::BTreeMap;
+
+use ipnet::Ipv4Net;
+
+use crate::error::InputError;
+use image::{FxVersion, ImageRef};
+use inventory::{Gap, Inventory, Origin, id_key, is_ancestor_or_self};
+use settings::{AppSettings, SettingValue};
+
+/// A fact that may not have been observed.
+#[derive(Debug, Clone)]
+pub enum Observed<T> {
+    Present(T),
+    /// Not observed: the id looked for (when there is one) and why.
+    Absent { what: String, id: Option<String>, gap: Gap },
+}
+
+/// Why a check cannot look at a fact: its input is missing (→ `skip`) or could not be read
+/// (→ `error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable {
+    pub reason: String,
+    pub errored: bool,
+}
+
+/// Why `what` (with the id looked for) cannot be used.
+pub fn unavailable(what: &str, id: Option<&str>, gap: &Gap) -> Unavailable {
+    let at = id.map(|id| format!(" ({id})")).unwrap_or_default();
+    match gap {
+        Gap::Missing => Unavailable { reason: format!("{what}{at} is not in the input"), errored: false },
+        Gap::NotFound => Unavailable { reason: format!("{what}{at} does not exist (404)"), errored: false },
+        Gap::Forbidden { permission } => Unavailable { reason: format!("{what}{at} could not be read: forbidden (needs {permission})"), errored: true },
+        Gap::Timeout => Unavailable { reason: format!("{what}{at} could not be read: timed out"), errored: true },
+        Gap::Failed(why) => Unavailable { reason: format!("{what}{at} could not be read: {why}"), errored: true },
+    }
+}
+
+impl<T> Observed<T> {
+    pub fn absent(what: impl Into<String>, id: Option<&str>, inventory: &Inventory) -> Observed<T> {
+        let gap = id.map_or(Gap::Missing, |id| inventory.gap(id));
+        Observed::Absent {
+            what: what.into(),
+            id: id.map(str::to_string),
+            gap,
+        }
+    }
+
+    pub fn get(&self) -> Result<&T, Unavailable> {
+        match self {
+            Observed::Present(value) => Ok(value),
+            Observed::Absent { what, id, gap } => Err(unavailable(what, id.as_deref(), gap)),
+        }
+    }
+
+    pub fn as_option(&self) -> Option<&T> {
+        match self {
+            Observed::Present(value) => Some(value),
+            Observed::Absent { .. } => None,
+        }
+    }
+}
+
+/// Parts of an ARM id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArmId {
+    pub subscription: String,
+    pub resource_group: String,
+    pub name: String,
+}
+
+impl ArmId {
+    pub fn parse(id: &str) -> ArmId {
+        let segments: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
+        let after = |key: &str| {
+            segments
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case(key))
+                .and_then(|i| segments.get(i + 1))
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        };
+        ArmId {
+            subscription: after("subscriptions"),
+            resource_group: after("resourceGroups"),
+            name: segments.last().map(|s| s.to_string()).unwrap_or_default(),
+        }
+    }
+}
+
+/// The parent id of a child resource (`…/virtualNetworks/v/subnets/s` → `…/virtualNetworks/v`).
+pub fn parent_id(id: &str) -> String {
+    let trimmed = id.trim_end_matches('/');
+    let mut parts: Vec<&str> = trimmed.split('/').collect();
+    parts.truncate(parts.len().saturating_sub(2));
+    parts.join("/")
+}
+
+/// ARM location names: `West Central US` and `westcentralus` are the same region.
+pub fn normalize_location(location: &str) -> String {
+    location.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
+}
+
+/// Which Azure cloud: its ACR suffix and privatelink zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum, Default)]
+pub enum Cloud {
+    #[default]
+    #[value(name = "AzureCloud")]
+    AzureCloud,
+    #[value(name = "AzureUSGovernment")]
+    AzureUsGovernment,
+    #[value(name = "AzureChinaCloud")]
+    AzureChinaCloud,
+}
+
+impl Cloud {
+    pub fn acr_suffix(self) -> &'static str {
+        match self {
+            Cloud::AzureCloud => "azurecr.io",
+            Cloud::AzureUsGovernment => "azurecr.us",
+            Cloud::AzureChinaCloud => "azurecr.cn",
+        }
+    }
+
+    pub fn acr_zone(self) -> String {
+        format!("privatelink.{}", self.acr_suffix())
+    }
+
+    /// The cloud whose ACR suffix a login server ends with.
+    pub fn from_login_server(host: &str) -> Option<Cloud> {
+        let host = host.to_ascii_lowercase();
+        [Cloud::AzureCloud, Cloud::AzureUsGovernment, Cloud::AzureChinaCloud]
+            .into_iter()
+            .find(|c| host.ends_with(&format!(".{}", c.acr_suffix())))
+    }
+}
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The resource that holds the setting.
+    pub resource_id: String,
+    /// The property path (or app setting name) within it.
+    pub path: String,
+    /// The value as found, for display.
+    pub value: String,
+}
+
+// ---------------------------------------------------------------- the site
+
+#[derive(Debug, Clone)]
+pub struct SiteFacts {
+    pub id: String,
+    pub name: String,
+    pub arm: ArmId,
+    pub location: String,
+    pub kind: String,
+    pub raw: arm::Site,
+    pub origin: Origin,
+    pub is_linux: bool,
+    pub is_function_app: bool,
+    pub subnet_id: Option<String>,
+    pub ase_id: Option<String>,
+    pub identity: SiteIdentity,
+    pub possible_outbound_ips: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SiteIdentity {
+    pub kind: String,
+    pub system_assigned: bool,
+    pub system_principal_id: Option<String>,
+    pub user_assigned: Vec<UserAssigned>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserAssigned {
+    pub resource_id: String,
+    pub client_id: Option<String>,
+    pub principal_id: Option<String>,
+}
+
+/// The site configuration in force, and which document it came from.
+#[derive(Debug, Clone)]
+pub struct SiteConfigFacts {
+    pub id: String,
+    pub path_prefix: &'static str,
+    pub raw: arm::SiteConfig,
+    pub fx: FxVersion,
+}
+
+/// An image the platform pulls for the site.
+#[derive(Debug, Clone)]
+pub struct ContainerImage {
+    /// `main`, or the sidecar's name.
+    pub name: String,
+    pub is_main: bool,
+    pub raw: String,
+    pub parsed: Result<ImageRef, String>,
+    pub provenance: Provenance,
+    /// For sidecars: their own `authType`, client id and credential presence.
+    pub sidecar_auth: Option<SidecarAuth>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SidecarAuth {
+    pub auth_type: String,
+    pub client_id: Option<String>,
+    pub user_name: Option<String>,
+    pub password_set: bool,
+}
+
+/// Image pull routing over the VNet, with each setting that speaks to it.
+#[derive(Debug, Clone, Default)]
+pub struct Routing {
+    pub enabled: bool,
+    /// Every setting found, enabling or not.
+    pub sources: Vec<RoutingSource>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoutingSource {
+    pub provenance: Provenance,
+    pub enables: bool,
+}
+
+impl Routing {
+    /// Settings that explicitly say `false` while another one enables routing.
+    pub fn disagreement(&self) -> Option<(Vec<&RoutingSource>, Vec<&RoutingSource>)> {
+        let on: Vec<_> = self.sources.iter().filter(|s| s.enables).collect();
+        let off: Vec<_> = self.sources.iter().filter(|s| !s.enables).collect();
+        (!on.is_empty() && !off.is_empty()).then_some((on, off))
+    }
+}
+
+/// The DNS servers that answer the app's queries.
+#[derive(Debug, Clone, Default)]
+pub struct DnsInForce {
+    /// Site-level servers (`dnsConfiguration.dnsServers` or `WEBSITE_DNS_SERVER`/`_ALT_`).
+    pub site: Vec<Provenance>,
+    /// Site-level servers set in both places that differ: the site property wins.
+    pub overridden_settings: Vec<Provenance>,
+    /// The integration VNet's custom DNS servers.
+    pub vnet: Vec<Provenance>,
+}
+
+impl DnsInForce {
+    /// The servers the app actually asks, and whether they are Azure DNS.
+    pub fn effective(&self) -> (&[Provenance], bool) {
+        let servers = if !self.site.is_empty() { &self.site } else { &self.vnet };
+        let azure = servers.is_empty() || servers.iter().all(|s| s.value == AZURE_DNS);
+        (servers, azure)
+    }
+}
+
+pub const AZURE_DNS: &str = "168.63.129.16";
+
+/// How the main image is pulled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialMode {
+    /// `acrUseManagedIdentityCreds = true`; a client id selects a user-assigned identity.
+    ManagedIdentity { client_id: Option<String> },
+    /// `DOCKER_REGISTRY_SERVER_*` app settings.
+    RegistryCredentials,
+    /// Nothing: an anonymous pull.
+    Anonymous,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RegistryCredentials {
+    pub url: Option<Provenance>,
+    pub username: Option<Provenance>,
+    pub password: Option<SettingValue>,
+}
+
+/// Who pulls, as far as the facts tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PullIdentity {
+    System { principal_id: Option<String> },
+    User { client_id: String, resource_id: String, principal_id: Option<String> },
+    /// The configured id is not one of the site's identities; `mistake` names what it is instead.
+    Unresolved { configured: Option<String>, mistake: IdentityMistake },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityMistake {
+    /// `acrUserManagedIdentityID` is empty and the site has no system-assigned identity.
+    NoSystemIdentity,
+    /// The value is the principalId (object id) of this assigned identity.
+    PrincipalIdOf(String),
+    /// The value is a resource id.
+    ResourceId { assigned: bool },
+    /// The clientId belongs to a user-assigned identity that is not assigned to the site.
+    NotAssigned(String),
+    /// Nothing known has that id.
+    Unknown,
+}
+
+// ---------------------------------------------------------------- network
+
+#[derive(Debug, Clone)]
+pub struct VnetFacts {
+    pub id: String,
+    pub name: String,
+    pub location: String,
+    pub address_space: Vec<Ipv4Net>,
+    pub dns_servers: Vec<String>,
+    pub peerings: Vec<PeeringFacts>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct PeeringFacts {
+    pub id: String,
+    pub name: String,
+    pub remote_vnet_id: String,
+    pub state: String,
+    pub sync_level: String,
+    pub allow_virtual_network_access: bool,
+    pub remote_address_space: Vec<Ipv4Net>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SubnetFacts {
+    pub id: String,
+    pub name: String,
+    pub vnet_id: String,
+    pub prefixes: Vec<Ipv4Net>,
+    pub unparsed_prefixes: Vec<String>,
+    pub delegations: Vec<String>,
+    pub nsg_id: Option<String>,
+    pub route_table_id: Option<String>,
+    pub private_endpoint_network_policies: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanFacts {
+    pub id: String,
+    pub name: String,
+    pub sku_name: String,
+    pub sku_tier: String,
+    pub capacity: Option<i64>,
+    pub maximum_workers: Option<i64>,
+    pub elastic_maximum: Option<i64>,
+    pub is_linux: bool,
+    pub ase_id: Option<String>,
+}
+
+// ---------------------------------------------------------------- registry and endpoints
+
+#[derive(Debug, Clone)]
+pub enum RegistryLookup {
+    /// No image, or none that parses.
+    NoImage,
+    /// An ACR host with its registry document.
+    Acr(Box<RegistryFacts>),
+    /// An ACR host (`*.azurecr.io`) with no registry document for it.
+    AcrNotFound { host: String },
+    /// Any other registry: ACR-specific checks skip.
+    Custom { host: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct RegistryFacts {
+    pub id: String,
+    pub name: String,
+    pub arm: ArmId,
+    pub location: String,
+    pub sku: String,
+    pub login_server: String,
+    pub public_network_access: String,
+    pub default_action: String,
+    pub ip_rules: Vec<String>,
+    pub admin_user_enabled: bool,
+    pub anonymous_pull_enabled: bool,
+    pub role_assignment_mode: String,
+    pub arm_audience_tokens: String,
+    pub data_endpoint_enabled: bool,
+    /// Home region first, then each replication's region, normalised and de-duplicated.
+    pub data_regions: Vec<String>,
+    pub connections: Vec<RegistryConnection>,
+    pub origin: Origin,
+}
+
+impl RegistryFacts {
+    /// Public access is closed: `Disabled`, or `Enabled` with default action `Deny`.
+    pub fn public_closed(&self) -> bool {
+        self.public_network_access.eq_ignore_ascii_case("Disabled") || self.default_action.eq_ignore_ascii_case("Deny")
+    }
+
+    /// The data endpoint host for a region.
+    pub fn data_endpoint(&self, region: &str, cloud: Cloud) -> String {
+        format!("{}.{region}.data.{}", self.name.to_ascii_lowercase(), cloud.acr_suffix())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RegistryConnection {
+    pub id: String,
+    pub name: String,
+    pub private_endpoint_id: String,
+    pub status: String,
+}
+
+/// A private endpoint that serves the image's registry.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub id: String,
+    pub name: String,
+    pub arm: ArmId,
+    pub subnet_id: Option<String>,
+    pub connections: Vec<EndpointConnection>,
+    pub nic_ids: Vec<String>,
+    /// NIC ids the input does not hold.
+    pub missing_nics: Vec<String>,
+    /// One per FQDN the endpoint serves (from its NIC; or `customDnsConfigs` without one).
+    pub members: Vec<EndpointMember>,
+    pub zone_groups: Vec<ZoneGroupFacts>,
+    /// The endpoint document itself is not in the input (only the registry side names it).
+    pub document_missing: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EndpointConnection {
+    pub name: String,
+    pub target_id: String,
+    pub group_ids: Vec<String>,
+    pub status: String,
+    pub manual: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EndpointMember {
+    pub member: String,
+    pub fqdn: String,
+    pub ip: Option<std::net::Ipv4Addr>,
+    pub raw_ip: String,
+    pub provenance: Provenance,
+}
+
+#[derive(Debug, Clone)]
+pub struct ZoneGroupFacts {
+    pub id: String,
+    pub name: String,
+    pub zone_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ZoneFacts {
+    pub id: String,
+    pub name: String,
+    pub arm: ArmId,
+    pub links: Vec<LinkFacts>,
+    /// A record sets by relative name (lowercase).
+    pub a_records: BTreeMap<String, ARecordFacts>,
+    /// The zone says it holds more record sets than the input does (SOA excluded).
+    pub records_missing_from_input: bool,
+    pub links_missing_from_input: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkFacts {
+    pub id: String,
+    pub name: String,
+    pub vnet_id: String,
+    pub state: String,
+    pub resolution_policy: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ARecordFacts {
+    pub id: String,
+    pub name: String,
+    pub ips: Vec<String>,
+}
+
+// ---------------------------------------------------------------- RBAC
+
+#[derive(Debug, Clone)]
+pub struct RoleAssignmentFacts {
+    pub id: String,
+    pub principal_id: String,
+    pub role_definition_id: String,
+    pub scope: String,
+    pub condition: Option<String>,
+}
+
+impl RoleAssignmentFacts {
+    /// The role definition's GUID (the last segment of its id), lowercase.
+    pub fn role_guid(&self) -> String {
+        self.role_definition_id.rsplit('/').next().unwrap_or("").to_ascii_lowercase()
+    }
+}
+
+// ---------------------------------------------------------------- all facts
+
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub cloud: Cloud,
+    pub site: SiteFacts,
+    pub config: Observed<SiteConfigFacts>,
+    pub settings: Observed<AppSettings>,
+    pub images: Vec<ContainerImage>,
+    pub routing: Routing,
+    pub dns: DnsInForce,
+    pub plan: Observed<PlanFacts>,
+    pub subnet: Observed<SubnetFacts>,
+    pub vnet: Observed<VnetFacts>,
+    pub vnets: BTreeMap<String, VnetFacts>,
+    pub subnets: BTreeMap<String, SubnetFacts>,
+    pub registry: RegistryLookup,
+    pub endpoints: Vec<Endpoint>,
+    pub zones: Vec<ZoneFacts>,
+    pub role_assignments: Vec<RoleAssignmentFacts>,
+    pub role_definitions: BTreeMap<String, arm::RoleDefinition>,
+    pub inventory: Inventory,
+}
+
+/// How to pick the site and registry.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// A site name or id; required when the input holds more than one site.
+    pub app: Option<String>,
+    pub registry_id: Option<String>,
+    pub cloud: Option<Cloud>,
+}
+
+impl Facts {
+    /// Builds the facts for one site. Fails (exit 2) only when no site can be chosen.
+    pub fn build(inventory: Inventory, target: &Target) -> Result<Facts, InputError> {
+        let site = select_site(&inventory, target.app.as_deref())?;
+        let site = site_facts(site.0, site.1);
+        let config = site_config(&inventory, &site);
+        let settings = match inventory.app_settings(&format!("{}/config/appsettings", site.id)) {
+            Some((s, _)) => Observed::Present(s.clone()),
+            None => Observed::absent("the app settings (config/appsettings/list)", Some(&format!("{}/config/appsettings", site.id)), &inventory),
+        };
+        let images = images(&inventory, &site, &config);
+        let routing = routing(&site, settings.as_option());
+        let vnets: BTreeMap<String, VnetFacts> = inventory.all_virtual_networks().map(|(v, o)| (id_key(&v.id), vnet_facts(&inventory, v, o))).collect();
+        let subnets: BTreeMap<String, SubnetFacts> = inventory.all_subnets().map(|(s, o)| (id_key(&s.id), subnet_facts(s, o))).collect();
+        let subnet = match &site.subnet_id {
+            Some(id) => match subnets.get(&id_key(id)) {
+                Some(s) => Observed::Present(s.clone()),
+                None => Observed::absent("the integration subnet", Some(id), &inventory),
+            },
+            None => Observed::Absent { what: "the integration subnet".into(), id: None, gap: Gap::Missing },
+        };
+        let vnet = match &site.subnet_id {
+            Some(id) => {
+                let vnet_id = parent_id(id);
+                match vnets.get(&id_key(&vnet_id)) {
+                    Some(v) => Observed::Present(v.clone()),
+                    None => Observed::absent("the integration VNet", Some(&vnet_id), &inventory),
+                }
+            }
+            None => Observed::Absent { what: "the integration VNet".into(), id: None, gap: Gap::Missing },
+        };
+        let dns = dns_in_force(&site, settings.as_option(), vnet.as_option());
+        let plan = match &site.raw.properties.server_farm_id {
+            Some(id) => match inventory.plan(id) {
+                Some((p, _)) => Observed::Present(plan_facts(p)),
+                None => Observed::absent("the App Service plan", Some(id), &inventory),
+            },
+            None => Observed::Absent { what: "the App Service plan (serverFarmId)".into(), id: None, gap: Gap::Missing },
+        };
+        let main_host = images.iter().find(|i| i.is_main).and_then(|i| i.parsed.as_ref().ok()).map(|r| r.host().to_ascii_lowercase());
+        let cloud = target.cloud.or_else(|| main_host.as_deref().and_then(Cloud::from_login_server)).unwrap_or_default();
+        let registry = registry_lookup(&inventory, main_host.as_deref(), target.registry_id.as_deref(), cloud);
+        let endpoints = endpoints(&inventory, &registry, main_host.as_deref());
+        let zones = inventory.all_private_dns_zones().map(|(z, _)| zone_facts(&inventory, z)).collect();
+        let role_assignments = inventory
+            .all_role_assignments()
+            .map(|(r, _)| RoleAssignmentFacts {
+                id: r.id.clone(),
+                principal_id: r.properties.principal_id.clone().unwrap_or_default(),
+                role_definition_id: r.properties.role_definition_id.clone().unwrap_or_default(),
+                scope: r.properties.scope.clone().unwrap_or_default(),
+                condition: r.properties.condition.clone().filter(|c| !c.trim().is_empty()),
+            })
+            .collect();
+        let role_definitions = inventory.all_role_definitions().map(|(d, _)| (d.id.rsplit('/').next().unwrap_or("").to_ascii_lowercase(), d.clone())).collect();
+        Ok(Facts {
+            cloud,
+            site,
+            config,
+            settings,
+            images,
+            routing,
+            dns,
+            plan,
+            subnet,
+            vnet,
+            vnets,
+            subnets,
+            registry,
+            endpoints,
+            zones,
+            role_assignments,
+            role_definitions,
+            inventory,
+        })
+    }
+
+    pub fn main_image(&self) -> Option<&ContainerImage> {
+        self.images.iter().find(|i| i.is_main)
+    }
+
+    pub fn main_image_ref(&self) -> Option<&ImageRef> {
+        self.main_image().and_then(|i| i.parsed.as_ref().ok())
+    }
+
+    pub fn acr(&self) -> Option<&RegistryFacts> {
+        match &self.registry {
+            RegistryLookup::Acr(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The credential mode of the main image.
+    pub fn credential_mode(&self) -> Result<CredentialMode, Unavailable> {
+        let config = self.config.get()?;
+        if config.raw.acr_use_managed_identity_creds == Some(true) {
+            let client_id = config.raw.acr_user_managed_identity_id.clone().filter(|s| !s.trim().is_empty());
+            return Ok(CredentialMode::ManagedIdentity { client_id });
+        }
+        let credentials = self.registry_credentials()?;
+        if credentials.username.is_some() || credentials.password.as_ref().is_some_and(SettingValue::is_set) {
+            Ok(CredentialMode::RegistryCredentials)
+        } else {
+            Ok(CredentialMode::Anonymous)
+        }
+    }
+
+    /// The `DOCKER_REGISTRY_SERVER_*` settings that are set.
+    pub fn registry_credentials(&self) -> Result<RegistryCredentials, Unavailable> {
+        let settings = self.settings.get()?;
+        let provenance = |key: &str| {
+            settings.get(key).filter(|v| v.is_set()).map(|v| Provenance {
+                resource_id: settings.id.clone(),
+                path: key.to_string(),
+                value: v.display(),
+            })
+        };
+        Ok(RegistryCredentials {
+            url: provenance("DOCKER_REGISTRY_SERVER_URL"),
+            username: provenance("DOCKER_REGISTRY_SERVER_USERNAME"),
+            password: settings.get("DOCKER_REGISTRY_SERVER_PASSWORD").cloned(),
+        })
+    }
+
+    /// Resolves the identity the main image is pulled with (managed identity mode only).
+    pub fn pull_identity(&self, client_id: Option<&str>) -> PullIdentity {
+        let identity = &self.site.identity;
+        let Some(configured) = client_id else {
+            return if identity.system_assigned {
+                PullIdentity::System { principal_id: identity.system_principal_id.clone() }
+            } else {
+                PullIdentity::Unresolved { configured: None, mistake: IdentityMistake::NoSystemIdentity }
+            };
+        };
+        let wanted = configured.trim();
+        if let Some(u) = identity.user_assigned.iter().find(|u| u.client_id.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(wanted))) {
+            return PullIdentity::User {
+                client_id: wanted.to_string(),
+                resource_id: u.resource_id.clone(),
+                principal_id: u.principal_id.clone().or_else(|| self.inventory.user_assigned_identity(&u.resource_id).and_then(|(i, _)| i.properties.principal_id.clone())),
+            };
+        }
+        let mistake = if let Some(u) = identity.user_assigned.iter().find(|u| u.principal_id.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(wanted))) {
+            IdentityMistake::PrincipalIdOf(u.resource_id.clone())
+        } else if wanted.starts_with('/') {
+            IdentityMistake::ResourceId { assigned: identity.user_assigned.iter().any(|u| id_key(&u.resource_id) == id_key(wanted)) }
+        } else if let Some((i, _)) = self.inventory.all_user_assigned_identities().find(|(i, _)| i.properties.client_id.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(wanted))) {
+            IdentityMistake::NotAssigned(i.id.clone())
+        } else {
+            IdentityMistake::Unknown
+        };
+        PullIdentity::Unresolved { configured: Some(wanted.to_string()), mistake }
+    }
+
+    /// The zones with this name (any resource group or subscription).
+    pub fn zones_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a ZoneFacts> + 'a {
+        self.zones.iter().filter(move |z| z.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The VNet (among those in the input) whose address space holds this address.
+    pub fn vnet_containing(&self, ip: std::net::Ipv4Addr) -> Option<&VnetFacts> {
+        self.vnets.values().find(|v| v.address_space.iter().any(|n| n.contains(&ip)))
+    }
+
+    /// Endpoints whose subnet's VNet is the integration VNet or peered with it.
+    pub fn vnet_of_subnet(subnet_id: &str) -> String {
+        parent_id(subnet_id)
+    }
+}
+
+fn select_site<'a>(inventory: &'a Inventory, app: Option<&str>) -> Result<(&'a arm::Site, &'a Origin), InputError> {
+    let sites: Vec<_> = inventory.all_sites().collect();
+    let names = || sites.iter().map(|(s, _)| s.name.clone().unwrap_or_else(|| ArmId::parse(&s.id).name)).collect::<Vec<_>>().join(", ");
+    match app {
+        Some(wanted) => {
+            let matches: Vec<_> = sites
+                .iter()
+                .filter(|(s, _)| {
+                    if wanted.starts_with('/') {
+                        id_key(&s.id) == id_key(wanted)
+                    } else {
+                        s.name.as_deref().unwrap_or(&ArmId::parse(&s.id).name).eq_ignore_ascii_case(wanted)
+                    }
+                })
+                .collect();
+            match matches.as_slice() {
+                [one] => Ok(**one),
+                [] if sites.is_empty() => Err(InputError::new(format!("--app {wanted}: the input holds no Microsoft.Web/sites document"))),
+                [] => Err(InputError::new(format!("--app {wanted}: no such site in the input (it holds: {})", names()))),
+                _ => Err(InputError::new(format!("--app {wanted}: more than one site has that name; pass its full resource id"))),
+            }
+        }
+        None => match sites.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(InputError::new("the input holds no Microsoft.Web/sites document: add the site (az webapp show -g RG -n APP)")),
+            _ => Err(InputError::new(format!("the input holds {} sites ({}): choose one with --app NAME|ID", sites.len(), names()))),
+        },
+    }
+}
+
+fn site_facts(site: &arm::Site, origin: &Origin) -> SiteFacts {
+    let kind = site.kind.clone().unwrap_or_default();
+    let kind_lower = kind.to_ascii_lowercase();
+    let identity = site.identity.clone().unwrap_or_default();
+    let identity_kind = identity.kind.clone().unwrap_or_default();
+    SiteFacts {
+        id: site.id.clone(),
+        name: site.name.clone().unwrap_or_else(|| ArmId::parse(&site.id).name),
+        arm: ArmId::parse(&site.id),
+        location: normalize_location(site.location.as_deref().unwrap_or("")),
+        is_linux: site.properties.reserved == Some(true) || kind_lower.split(',').any(|k| k.trim() == "linux"),
+        is_function_app: kind_lower.contains("functionapp"),
+        subnet_id: site.properties.virtual_network_subnet_id.clone().filter(|s| !s.trim().is_empty()),
+        ase_id: site.properties.hosting_environment_profile.as_ref().and_then(|p| p.id.clone()).filter(|s| !s.is_empty()),
+        identity: SiteIdentity {
+            system_assigned: identity_kind.to_ascii_lowercase().contains("systemassigned"),
+            system_principal_id: identity.principal_id.clone(),
+            user_assigned: identity
+                .user_assigned_identities
+                .iter()
+                .map(|(id, v)| UserAssigned { resource_id: id.clone(), client_id: v.client_id.clone(), principal_id: v.principal_id.clone() })
+                .collect(),
+            kind: identity_kind,
+        },
+        possible_outbound_ips: site
+            .properties
+            .possible_outbound_ip_addresses
+            .as_deref()
+            .or(site.properties.outbound_ip_addresses.as_deref())
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        kind,
+        raw: site.clone(),
+        origin: origin.clone(),
+    }
+}
+
+fn site_config(inventory: &Inventory, site: &SiteFacts) -> Observed<SiteConfigFacts> {
+    let id = format!("{}/config/web", site.id);
+    if let Some((c, _)) = inventory.site_config(&id) {
+        return Observed::Present(SiteConfigFacts { id: c.id.clone(), path_prefix: "properties", fx: image::parse_fx_version(c.properties.linux_fx_version.as_deref()), raw: c.properties.clone() });
+    }
+    // `az webapp show` returns siteConfig partly filled; it is the best available without config/web.
+    match &site.raw.properties.site_config {
+        Some(c) if c.linux_fx_version.is_some() || c.windows_fx_version.is_some() || c.acr_use_managed_identity_creds.is_some() => {
+            Observed::Present(SiteConfigFacts { id: site.id.clone(), path_prefix: "properties.siteConfig", fx: image::parse_fx_version(c.linux_fx_version.as_deref()), raw: c.clone() })
+        }
+        _ => Observed::absent("the site configuration (config/web)", Some(&id), inventory),
+    }
+}
+
+fn images(inventory: &Inventory, site: &SiteFacts, config: &Observed<SiteConfigFacts>) -> Vec<ContainerImage> {
+    let Some(config) = config.as_option() else { return Vec::new() };
+    let fx_path = format!("{}.linuxFxVersion", config.path_prefix);
+    let make = |name: String, is_main: bool, raw: String, provenance: Provenance, sidecar_auth: Option<SidecarAuth>| ContainerImage {
+        parsed: image::parse(&raw),
+        name,
+        is_main,
+        raw,
+        provenance,
+        sidecar_auth,
+    };
+    match &config.fx {
+        FxVersion::Docker(image) => vec![make("main".into(), true, image.clone(), Provenance { resource_id: config.id.clone(), path: fx_path, value: format!("DOCKER|{image}") }, None)],
+        FxVersion::Compose(Ok(list)) => list
+            .iter()
+            .enumerate()
+            .map(|(i, image)| make(format!("compose[{i}]"), i == 0, image.clone(), Provenance { resource_id: config.id.clone(), path: fx_path.clone(), value: image.clone() }, None))
+            .collect(),
+        FxVersion::SiteContainers => {
+            let mut list: Vec<ContainerImage> = inventory
+                .site_containers_below(&site.id)
+                .map(|(c, _)| {
+                    let p = &c.properties;
+                    make(
+                        c.name.clone().unwrap_or_else(|| ArmId::parse(&c.id).name),
+                        p.is_main == Some(true),
+                        p.image.clone().unwrap_or_default(),
+                        Provenance { resource_id: c.id.clone(), path: "properties.image".into(), value: p.image.clone().unwrap_or_default() },
+                        Some(SidecarAuth { auth_type: p.auth_type.clone().unwrap_or_else(|| "Anonymous".into()), client_id: p.user_managed_identity_client_id.clone(), user_name: p.user_name.clone(), password_set: p.password_secret }),
+                    )
+                })
+                .collect();
+            list.sort_by_key(|c| !c.is_main);
+            list
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn routing(site: &SiteFacts, settings: Option<&AppSettings>) -> Routing {
+    let mut sources = Vec::new();
+    let props = &site.raw.properties;
+    let mut push = |path: &str, value: String, enables: bool, resource_id: &str| {
+        sources.push(RoutingSource { provenance: Provenance { resource_id: resource_id.to_string(), path: path.to_string(), value }, enables });
+    };
+    if let Some(r) = &props.outbound_vnet_routing {
+        if let Some(v) = r.image_pull_traffic {
+            push("properties.outboundVnetRouting.imagePullTraffic", v.to_string(), v, &site.id);
+        }
+        if let Some(v) = r.all_traffic {
+            // allTraffic=false does not switch off imagePullTraffic: it only fails to enable.
+            if v {
+                push("properties.outboundVnetRouting.allTraffic", v.to_string(), v, &site.id);
+            }
+        }
+    }
+    if let Some(v) = props.vnet_image_pull_enabled {
+        push("properties.vnetImagePullEnabled", v.to_string(), v, &site.id);
+    }
+    if let Some(settings) = settings {
+        if let Some(value) = settings.get("WEBSITE_PULL_IMAGE_OVER_VNET").and_then(SettingValue::visible) {
+            push("WEBSITE_PULL_IMAGE_OVER_VNET", value.to_string(), value.trim().eq_ignore_ascii_case("true"), &settings.id);
+        }
+    }
+    if let Some(ase) = &site.ase_id {
+        push("properties.hostingEnvironmentProfile.id", format!("{ase} (App Service Environment: pulls over the VNet by default)"), true, &site.id);
+    }
+    Routing { enabled: sources.iter().any(|s| s.enables), sources }
+}
+
+fn dns_in_force(site: &SiteFacts, settings: Option<&AppSettings>, vnet: Option<&VnetFacts>) -> DnsInForce {
+    let mut dns = DnsInForce::default();
+    if let Some(config) = &site.raw.properties.dns_configuration {
+        for (i, server) in config.dns_servers.iter().enumerate() {
+            dns.site.push(Provenance { resource_id: site.id.clone(), path: format!("properties.dnsConfiguration.dnsServers[{i}]"), value: server.trim().to_string() });
+        }
+        if let Some(alt) = config.dns_alt_server.as_ref().filter(|s| !s.trim().is_empty()) {
+            dns.site.push(Provenance { resource_id: site.id.clone(), path: "properties.dnsConfiguration.dnsAltServer".into(), value: alt.trim().to_string() });
+        }
+    }
+    if let Some(settings) = settings {
+        let from_settings: Vec<Provenance> = ["WEBSITE_DNS_SERVER", "WEBSITE_DNS_ALT_SERVER"]
+            .iter()
+            .filter_map(|key| {
+                settings.get(key).and_then(SettingValue::visible).filter(|v| !v.trim().is_empty()).map(|v| Provenance { resource_id: settings.id.clone(), path: key.to_string(), value: v.trim().to_string() })
+            })
+            .collect();
+        if dns.site.is_empty() {
+            dns.site = from_settings;
+        } else {
+            dns.overridden_settings = from_settings;
+        }
+    }
+    if let Some(vnet) = vnet {
+        dns.vnet = vnet.dns_servers.iter().enumerate().map(|(i, s)| Provenance { resource_id: vnet.id.clone(), path: format!("properties.dhcpOptions.dnsServers[{i}]"), value: s.trim().to_string() }).collect();
+    }
+    dns
+}
+
+fn parse_prefixes(prefixes: &[String]) -> (Vec<Ipv4Net>, Vec<String>) {
+    let mut good = Vec::new();
+    let mut bad = Vec::new();
+    for p in prefixes {
+        match p.trim().parse::<Ipv4Net>() {
+            Ok(n) => good.push(n),
+            Err(_) if p.contains(':') => {} // IPv6 space: image pulls use IPv4
+            Err(_) => bad.push(p.clone()),
+        }
+    }
+    (good, bad)
+}
+
+fn vnet_facts(inventory: &Inventory, vnet: &arm::VirtualNetwork, origin: &Origin) -> VnetFacts {
+    let props = &vnet.properties;
+    let mut peerings: BTreeMap<String, &arm::Peering> = BTreeMap::new();
+    for (p, _) in inventory.peerings_below(&vnet.id) {
+        peerings.insert(id_key(&p.id), p);
+    }
+    VnetFacts {
+        id: vnet.id.clone(),
+        name: vnet.name.clone().unwrap_or_else(|| ArmId::parse(&vnet.id).name),
+        location: normalize_location(vnet.location.as_deref().unwrap_or("")),
+        address_space: parse_prefixes(&props.address_space.clone().unwrap_or_default().address_prefixes).0,
+        dns_servers: props.dhcp_options.clone().unwrap_or_default().dns_servers,
+        peerings: peerings
+            .values()
+            .map(|p| PeeringFacts {
+                id: p.id.clone(),
+                name: p.name.clone().unwrap_or_else(|| ArmId::parse(&p.id).name),
+                remote_vnet_id: p.properties.remote_virtual_network.as_ref().and_then(|r| r.id.clone()).unwrap_or_default(),
+                state: p.properties.peering_state.clone().unwrap_or_default(),
+                sync_level: p.properties.peering_sync_level.clone().unwrap_or_default(),
+                allow_virtual_network_access: p.properties.allow_virtual_network_access.unwrap_or(true),
+                remote_address_space: parse_prefixes(&p.properties.remote_address_space.clone().unwrap_or_default().address_prefixes).0,
+            })
+            .collect(),
+        origin: origin.clone(),
+    }
+}
+
+fn subnet_facts(subnet: &arm::Subnet, origin: &Origin) -> SubnetFacts {
+    let props = &subnet.properties;
+    let mut raw: Vec<String> = props.address_prefixes.clone();
+    if let Some(p) = &props.address_prefix {
+        if !raw.iter().any(|r| r == p) {
+            raw.insert(0, p.clone());
+        }
+    }
+    let (prefixes, unparsed_prefixes) = parse_prefixes(&raw);
+    SubnetFacts {
+        id: subnet.id.clone(),
+        name: subnet.name.clone().unwrap_or_else(|| ArmId::parse(&subnet.id).name),
+        vnet_id: parent_id(&subnet.id),
+        prefixes,
+        unparsed_prefixes,
+        delegations: props.delegations.iter().filter_map(|d| d.properties.service_name.clone()).collect(),
+        nsg_id: props.network_security_group.as_ref().and_then(|r| r.id.clone()),
+        route_table_id: props.route_table.as_ref().and_then(|r| r.id.clone()),
+        private_endpoint_network_policies: props.private_endpoint_network_policies.clone().unwrap_or_else(|| "Disabled".into()),
+        origin: origin.clone(),
+    }
+}
+
+fn plan_facts(plan: &arm::Plan) -> PlanFacts {
+    let sku = plan.sku.clone().unwrap_or_default();
+    PlanFacts {
+        id: plan.id.clone(),
+        name: plan.name.clone().unwrap_or_else(|| ArmId::parse(&plan.id).name),
+        sku_name: sku.name.unwrap_or_default(),
+        sku_tier: sku.tier.unwrap_or_default(),
+        capacity: sku.capacity,
+        maximum_workers: plan.properties.maximum_number_of_workers,
+        elastic_maximum: plan.properties.maximum_elastic_worker_count.filter(|_| plan.properties.elastic_scale_enabled == Some(true)),
+        is_linux: plan.properties.reserved == Some(true) || plan.kind.as_deref().unwrap_or("").to_ascii_lowercase().contains("linux"),
+        ase_id: plan.properties.hosting_environment_profile.as_ref().and_then(|p| p.id.clone()),
+    }
+}
+
+fn registry_lookup(inventory: &Inventory, host: Option<&str>, registry_id: Option<&str>, cloud: Cloud) -> RegistryLookup {
+    let Some(host) = host else { return RegistryLookup::NoImage };
+    let found = match registry_id {
+        Some(id) => inventory.registry(id),
+        None => inventory.all_registries().find(|(r, _)| r.properties.login_server.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(host))),
+    };
+    match found {
+        Some((r, origin)) => RegistryLookup::Acr(Box::new(registry_facts(inventory, r, origin))),
+        None if Cloud::from_login_server(host).is_some() || host.ends_with(&format!(".{}", cloud.acr_suffix())) => RegistryLookup::AcrNotFound { host: host.to_string() },
+        None => RegistryLookup::Custom { host: host.to_string() },
+    }
+}
+
+fn registry_facts(inventory: &Inventory, r: &arm::Registry, origin: &Origin) -> RegistryFacts {
+    let p = &r.properties;
+    let location = normalize_location(r.location.as_deref().unwrap_or(""));
+    let mut data_regions = vec![location.clone()];
+    for (rep, _) in inventory.replications_below(&r.id) {
+        let region = normalize_location(rep.location.as_deref().unwrap_or(""));
+        if !region.is_empty() && !data_regions.contains(&region) {
+            data_regions.push(region);
+        }
+    }
+    let mut connections: BTreeMap<String, RegistryConnection> = BTreeMap::new();
+    let embedded = p.private_endpoint_connections.iter();
+    let children = inventory.registry_connections_below(&r.id).map(|(c, _)| c);
+    for c in embedded.chain(children) {
+        let pe = c.properties.private_endpoint.as_ref().and_then(|e| e.id.clone()).unwrap_or_default();
+        let id = c.id.clone().unwrap_or_else(|| format!("{}/privateEndpointConnections/{}", r.id, c.name.clone().unwrap_or_default()));
+        connections.insert(
+            id_key(&id),
+            RegistryConnection {
+                name: c.name.clone().unwrap_or_else(|| ArmId::parse(&id).name),
+                id,
+                private_endpoint_id: pe,
+                status: c.properties.private_link_service_connection_state.as_ref().and_then(|s| s.status.clone()).unwrap_or_default(),
+            },
+        );
+    }
+    let rules = p.network_rule_set.clone().unwrap_or_default();
+    RegistryFacts {
+        id: r.id.clone(),
+        name: r.name.clone().unwrap_or_else(|| ArmId::parse(&r.id).name),
+        arm: ArmId::parse(&r.id),
+        location,
+        sku: r.sku.as_ref().and_then(|s| s.name.clone().or(s.tier.clone())).unwrap_or_default(),
+        login_server: p.login_server.clone().unwrap_or_default().to_ascii_lowercase(),
+        public_network_access: p.public_network_access.clone().unwrap_or_else(|| "Enabled".into()),
+        default_action: rules.default_action.unwrap_or_else(|| "Allow".into()),
+        ip_rules: rules.ip_rules.iter().filter_map(|i| i.value.clone()).collect(),
+        admin_user_enabled: p.admin_user_enabled == Some(true),
+        anonymous_pull_enabled: p.anonymous_pull_enabled == Some(true),
+        role_assignment_mode: p.role_assignment_mode.clone().unwrap_or_else(|| "LegacyRegistryPermissions".into()),
+        arm_audience_tokens: p.policies.as_ref().and_then(|x| x.azure_ad_authentication_as_arm_policy.as_ref()).and_then(|x| x.status.clone()).unwrap_or_else(|| "enabled".into()),
+        data_endpoint_enabled: p.data_endpoint_enabled == Some(true),
+        data_regions,
+        connections: connections.into_values().collect(),
+        origin: origin.clone(),
+    }
+}
+
+/// The private endpoints that serve the image's registry: for ACR, those connected to the
+/// registry (from either side); for a custom registry, those whose NIC serves its host name.
+fn endpoints(inventory: &Inventory, registry: &RegistryLookup, host: Option<&str>) -> Vec<Endpoint> {
+    let mut ids: Vec<String> = Vec::new();
+    let mut add = |id: &str| {
+        if !id.is_empty() && !ids.iter().any(|x| id_key(x) == id_key(id)) {
+            ids.push(id.to_string());
+        }
+    };
+    match registry {
+        RegistryLookup::Acr(r) => {
+            for c in &r.connections {
+                add(&c.private_endpoint_id);
+            }
+            for (pe, _) in inventory.all_private_endpoints() {
+                let all = pe.properties.private_link_service_connections.iter().chain(&pe.properties.manual_private_link_service_connections);
+                if all.clone().any(|c| c.properties.private_link_service_id.as_deref().is_some_and(|t| id_key(t) == id_key(&r.id))) {
+                    add(&pe.id);
+                }
+            }
+        }
+        RegistryLookup::Custom { .. } => {
+            let host = host.unwrap_or_default();
+            for (nic, _) in inventory.all_network_interfaces() {
+                let serves = nic.properties.ip_configurations.iter().any(|c| {
+                    c.properties.private_link_connection_properties.as_ref().is_some_and(|p| p.fqdns.iter().any(|f| f.trim_end_matches('.').eq_ignore_ascii_case(host)))
+                });
+                if let Some(pe) = nic.properties.private_endpoint.as_ref().and_then(|p| p.id.clone()).filter(|_| serves) {
+                    add(&pe);
+                }
+            }
+            for (pe, _) in inventory.all_private_endpoints() {
+                if pe.properties.custom_dns_configs.iter().any(|c| c.fqdn.as_deref().is_some_and(|f| f.trim_end_matches('.').eq_ignore_ascii_case(host))) {
+                    add(&pe.id);
+                }
+            }
+        }
+        _ => {}
+    }
+    ids.iter().map(|id| endpoint_facts(inventory, id)).collect()
+}
+
+fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
+    let Some((pe, _)) = inventory.private_endpoint(id) else {
+        return Endpoint { id: id.to_string(), name: ArmId::parse(id).name, arm: ArmId::parse(id), subnet_id: None, connections: Vec::new(), nic_ids: Vec::new(), missing_nics: Vec::new(), members: Vec::new(), zone_groups: Vec::new(), document_missing: true };
+    };
+    let p = &pe.properties;
+    let connections = p
+        .private_link_service_connections
+        .iter()
+        .map(|c| (c, false))
+        .chain(p.manual_private_link_service_connections.iter().map(|c| (c, true)))
+        .map(|(c, manual)| EndpointConnection {
+            name: c.name.clone().unwrap_or_default(),
+            target_id: c.properties.private_link_service_id.clone().unwrap_or_default(),
+            group_ids: c.properties.group_ids.clone(),
+            status: c.properties.private_link_service_connection_state.as_ref().and_then(|s| s.status.clone()).unwrap_or_default(),
+            manual,
+        })
+        .collect();
+    let nic_ids: Vec<String> = p.network_interfaces.iter().filter_map(|n| n.id.clone()).collect();
+    let mut members = Vec::new();
+    let mut missing_nics = Vec::new();
+    for nic_id in &nic_ids {
+        let Some((nic, _)) = inventory.network_interface(nic_id) else {
+            missing_nics.push(nic_id.clone());
+            continue;
+        };
+        for (i, config) in nic.properties.ip_configurations.iter().enumerate() {
+            let Some(link) = &config.properties.private_link_connection_properties else { continue };
+            let raw_ip = config.properties.private_ip_address.clone().unwrap_or_default();
+            for fqdn in &link.fqdns {
+                members.push(EndpointMember {
+                    member: link.required_member_name.clone().unwrap_or_default(),
+                    fqdn: fqdn.trim_end_matches('.').to_ascii_lowercase(),
+                    ip: net::parse_ipv4_lenient(&raw_ip),
+                    raw_ip: raw_ip.clone(),
+                    provenance: Provenance { resource_id: nic.id.clone(), path: format!("properties.ipConfigurations[{i}].properties.privateIPAddress"), value: raw_ip.clone() },
+                });
+            }
+        }
+    }
+    if members.is_empty() {
+        // Without the NIC, customDnsConfigs is the next best statement of the endpoint's names.
+        for (i, c) in p.custom_dns_configs.iter().enumerate() {
+            let (Some(fqdn), Some(ip)) = (&c.fqdn, c.ip_addresses.first()) else { continue };
+            members.push(EndpointMember {
+                member: String::new(),
+                fqdn: fqdn.trim_end_matches('.').to_ascii_lowercase(),
+                ip: net::parse_ipv4_lenient(ip),
+                raw_ip: ip.clone(),
+                provenance: Provenance { resource_id: pe.id.clone(), path: format!("properties.customDnsConfigs[{i}].ipAddresses[0]"), value: ip.clone() },
+            });
+        }
+    }
+    let zone_groups = inventory
+        .dns_zone_groups_below(&pe.id)
+        .map(|(g, _)| ZoneGroupFacts {
+            id: g.id.clone(),
+            name: g.name.clone().unwrap_or_else(|| ArmId::parse(&g.id).name),
+            zone_ids: g.properties.private_dns_zone_configs.iter().filter_map(|c| c.properties.private_dns_zone_id.clone()).collect(),
+        })
+        .collect();
+    Endpoint {
+        id: pe.id.clone(),
+        name: pe.name.clone().unwrap_or_else(|| ArmId::parse(&pe.id).name),
+        arm: ArmId::parse(&pe.id),
+        subnet_id: p.subnet.as_ref().and_then(|s| s.id.clone()),
+        connections,
+        nic_ids,
+        missing_nics,
+        members,
+        zone_groups,
+        document_missing: false,
+    }
+}
+
+fn zone_facts(inventory: &Inventory, zone: &arm::PrivateDnsZone) -> ZoneFacts {
+    let name = zone.name.clone().unwrap_or_else(|| ArmId::parse(&zone.id).name).to_ascii_lowercase();
+    let links: Vec<LinkFacts> = inventory
+        .virtual_network_links_below(&zone.id)
+        .map(|(l, _)| LinkFacts {
+            id: l.id.clone(),
+            name: l.name.clone().unwrap_or_else(|| ArmId::parse(&l.id).name),
+            vnet_id: l.properties.virtual_network.as_ref().and_then(|v| v.id.clone()).unwrap_or_default(),
+            state: l.properties.virtual_network_link_state.clone().unwrap_or_else(|| "Completed".into()),
+            resolution_policy: l.properties.resolution_policy.clone().unwrap_or_else(|| "Default".into()),
+        })
+        .collect();
+    let a_records: BTreeMap<String, ARecordFacts> = inventory
+        .a_record_sets_below(&zone.id)
+        .map(|(r, _)| {
+            let name = r.name.clone().unwrap_or_else(|| ArmId::parse(&r.id).name).to_ascii_lowercase();
+            (name.clone(), ARecordFacts { id: r.id.clone(), name, ips: r.properties.a_records.iter().filter_map(|a| a.ipv4_address.clone()).collect() })
+        })
+        .collect();
+    let records_in_input = inventory.below(&zone.id).filter(|e| !matches!(e.resource, inventory::Resource::VirtualNetworkLink(_))).count() as i64;
+    ZoneFacts {
+        id: zone.id.clone(),
+        arm: ArmId::parse(&zone.id),
+        records_missing_from_input: zone.properties.number_of_record_sets.is_some_and(|n| n - 1 > records_in_input),
+        links_missing_from_input: zone.properties.number_of_virtual_network_links.is_some_and(|n| n > links.len() as i64),
+        name,
+        links,
+        a_records,
+    }
+}
+
+/// `true` when `scope` is the resource or one of its ancestors.
+pub fn scope_covers(scope: &str, resource_id: &str) -> bool {
+    is_ancestor_or_self(scope, resource_id)
+}

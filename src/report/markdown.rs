@@ -1,0 +1,67 @@
+//! `-o markdown`: a summary for `$GITHUB_STEP_SUMMARY` or a pull-request comment — verdict,
+//! root causes with their fixes, and every check in a table.
+
+use std::io::{self, Write};
+
+use super::{Report, Verdict, evidence_line};
+use crate::checks::Status;
+
+fn icon(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✅",
+        Status::Warn => "⚠️",
+        Status::Fail => "❌",
+        Status::Skip => "⏭️",
+        Status::Error => "❗",
+    }
+}
+
+/// Table cells cannot hold `|` or line breaks.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', "<br>")
+}
+
+pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let verdict = match report.summary.verdict {
+        Verdict::Pass => "✅ pass",
+        Verdict::Fail => "❌ fail",
+        Verdict::Inconclusive => "❗ inconclusive",
+    };
+    writeln!(out, "## pullpath: {verdict} — `{}`", report.target.app)?;
+    writeln!(out)?;
+    if let Some(image) = &report.target.image {
+        writeln!(out, "Image `{image}`{}.", report.target.registry.as_ref().map(|r| format!(" from registry `{r}`")).unwrap_or_default())?;
+    }
+    writeln!(out, "{}.", report.summary.line())?;
+    writeln!(out)?;
+    if !report.root_causes.is_empty() {
+        writeln!(out, "### Root causes")?;
+        writeln!(out)?;
+        for id in &report.root_causes {
+            let Some(r) = report.result(id) else { continue };
+            writeln!(out, "#### {} {} ({})", r.id, r.title, r.severity.as_str())?;
+            writeln!(out)?;
+            writeln!(out, "{}", r.message)?;
+            writeln!(out)?;
+            for e in &r.evidence {
+                writeln!(out, "- {}", evidence_line(e).replace('`', "'"))?;
+            }
+            if let Some(fix) = &r.remediation {
+                writeln!(out)?;
+                writeln!(out, "```sh")?;
+                writeln!(out, "{fix}")?;
+                writeln!(out, "```")?;
+            }
+            writeln!(out)?;
+        }
+    }
+    writeln!(out, "<details><summary>All {} checks</summary>", report.checks.len())?;
+    writeln!(out)?;
+    writeln!(out, "| | check | title | result |")?;
+    writeln!(out, "|---|---|---|---|")?;
+    for r in &report.checks {
+        writeln!(out, "| {} | {} | {} | {} |", icon(r.status), r.id, cell(r.title), cell(&r.message))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "</details>")
+}

@@ -1,0 +1,182 @@
+//! Turns a parsed command line into work: load the source, build the facts, run the catalog,
+//! render every requested format, and pick the exit code. Output files are written whole or
+//! not at all (temporary file, then rename), and only after everything rendered.
+
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::checks::{self, RunOptions};
+use crate::cli::{CatalogFormat, ChecksArgs, ColorChoice, Command, FailOn, OutputSpec, VerifyArgs};
+use crate::collect::snapshot;
+use crate::error::InputError;
+use crate::exit;
+use crate::facts::{Facts, RegistryLookup, Target};
+use crate::report::{self, Format, RenderOptions, Report, Source, Summary, Tool};
+
+pub fn run(cli: crate::cli::Cli) -> Result<u8, InputError> {
+    match cli.command {
+        Command::Verify(args) => verify(&args),
+        Command::Checks(args) => list_checks(&args),
+        Command::Explain { id } => explain(&id),
+    }
+}
+
+/// Loads the snapshot and evaluates it: the report, ready to render.
+pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
+    let snapshot = snapshot::load(&args.snapshot)?;
+    let documents = snapshot.inventory.len();
+    let origins: Vec<(String, String)> = snapshot.inventory.entries().map(|e| (e.resource.id().trim_end_matches('/').to_ascii_lowercase(), display_path(&e.origin.file))).collect();
+    let target = Target { app: args.app.clone(), registry_id: args.registry_id.clone(), cloud: args.cloud };
+    let facts = Facts::build(snapshot.inventory, &target)?;
+    let mut results = checks::run(&facts, RunOptions::default());
+    let root_causes = checks::root_causes(&results);
+    if let Some(min) = args.min_severity {
+        results.retain(|r| r.severity >= min || root_causes.contains(&r.id));
+    }
+    let fail_on_warn = args.fail_on == FailOn::Warn;
+    let summary = Summary::of(&results, fail_on_warn);
+    Ok(Report {
+        schema: report::SCHEMA,
+        tool: Tool { name: "pullpath", version: env!("CARGO_PKG_VERSION") },
+        source: Source { kind: "snapshot", path: Some(display_path(&snapshot.path)), documents },
+        target: report::Target {
+            app: facts.site.id.clone(),
+            image: facts.main_image().map(|i| i.parsed.as_ref().map_or_else(|_| i.raw.clone(), |r| r.to_string())),
+            registry: match &facts.registry {
+                RegistryLookup::Acr(r) => Some(r.id.clone()),
+                RegistryLookup::Custom { host } | RegistryLookup::AcrNotFound { host } => Some(host.clone()),
+                RegistryLookup::NoImage => None,
+            },
+        },
+        identity: None,
+        summary,
+        root_causes,
+        checks: results,
+        fail_on_warn,
+        origins,
+    })
+}
+
+fn display_path(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn verify(args: &VerifyArgs) -> Result<u8, InputError> {
+    let outputs = plan_outputs(&args.outputs)?;
+    let report = build_report(args)?;
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::env::var("TERM").map_or(true, |t| t != "dumb"),
+    };
+
+    // Render everything first: an output file exists only if every format rendered.
+    let mut rendered: Vec<(Option<PathBuf>, Vec<u8>)> = Vec::new();
+    for spec in &outputs {
+        let mut buffer = Vec::new();
+        let options = RenderOptions { color: color && spec.path.is_none() && spec.format == Format::Table };
+        report::render(spec.format, &report, &mut buffer, &options).map_err(|e| InputError::new(format!("cannot render {:?}: {e}", spec.format)))?;
+        rendered.push((spec.path.clone(), buffer));
+    }
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for (path, bytes) in &rendered {
+        let Some(path) = path else { continue };
+        match stage(path, bytes) {
+            Ok(temp) => staged.push((temp, path.clone())),
+            Err(e) => {
+                for (temp, _) in &staged {
+                    let _ = fs::remove_file(temp);
+                }
+                return Err(e);
+            }
+        }
+    }
+    for (temp, path) in &staged {
+        fs::rename(temp, path).map_err(|e| InputError::in_file(path, format!("cannot write the report ({e})")))?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    for (path, bytes) in &rendered {
+        if path.is_none() {
+            // A closed pipe (`| head`) is not an error of the verification.
+            let _ = stdout.write_all(bytes).and_then(|_| stdout.flush());
+        }
+    }
+    Ok(exit::for_verdict(report.summary.verdict))
+}
+
+/// The outputs to produce; the table on stdout when none is asked for.
+fn plan_outputs(specs: &[OutputSpec]) -> Result<Vec<OutputSpec>, InputError> {
+    if specs.is_empty() {
+        return Ok(vec![OutputSpec { format: Format::Table, path: None }]);
+    }
+    if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
+        return Err(InputError::new("-o: more than one format goes to stdout; give all but one a path (-o json=report.json)"));
+    }
+    for spec in specs.iter().filter_map(|s| s.path.as_ref()) {
+        if specs.iter().filter(|s| s.path.as_ref() == Some(spec)).count() > 1 {
+            return Err(InputError::new(format!("-o: {} is named twice", spec.display())));
+        }
+    }
+    Ok(specs.to_vec())
+}
+
+/// Writes `bytes` next to `path` under a temporary name, for a rename once all are written.
+fn stage(path: &Path, bytes: &[u8]) -> Result<PathBuf, InputError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(InputError::in_file(path, format!("cannot write the report: the directory {} does not exist", dir.display())));
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "report".into());
+    let temp = dir.join(format!(".{name}.pullpath-{}.tmp", std::process::id()));
+    fs::write(&temp, bytes).map_err(|e| {
+        let _ = fs::remove_file(&temp);
+        InputError::in_file(path, format!("cannot write the report ({e})"))
+    })?;
+    Ok(temp)
+}
+
+fn list_checks(args: &ChecksArgs) -> Result<u8, InputError> {
+    let mut out = std::io::stdout().lock();
+    let text = match args.format {
+        CatalogFormat::Markdown => catalog_markdown(),
+        CatalogFormat::Json => {
+            let rows: Vec<serde_json::Value> = checks::catalog()
+                .map(|c| serde_json::json!({"id": c.id, "title": c.title, "family": c.family, "severity": c.severity, "probe": c.probe, "needs": c.needs}))
+                .collect();
+            serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
+        }
+        CatalogFormat::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_style(comfy_table::presets::UTF8_HORIZONTAL_ONLY).force_no_tty();
+            table.set_header(vec!["id", "severity", "family", "title", "mode"]);
+            for c in checks::catalog() {
+                table.add_row(vec![c.id, c.severity.as_str(), c.family.as_str(), c.title, if c.probe { "probe" } else { "offline" }]);
+            }
+            format!("{table}\n\n`pullpath explain ID` shows a check's documentation.\n")
+        }
+    };
+    let _ = out.write_all(text.as_bytes());
+    Ok(exit::PASS)
+}
+
+/// The catalog as the README's Markdown table (a test keeps the README in step).
+pub fn catalog_markdown() -> String {
+    let mut text = String::from("| ID | severity | checks |\n|---|---|---|\n");
+    for c in checks::catalog() {
+        let mode = if c.probe { " (probe)" } else { "" };
+        text.push_str(&format!("| [{}](checks/{}.md) | {} | {}{mode} |\n", c.id, c.id, c.severity.as_str(), c.title));
+    }
+    text
+}
+
+fn explain(id: &str) -> Result<u8, InputError> {
+    let Some(check) = checks::find(id) else {
+        let prefix = id.split('-').next().unwrap_or("").to_ascii_uppercase();
+        let same_family: Vec<&str> = checks::catalog().filter(|c| c.id.starts_with(&prefix)).map(|c| c.id).collect();
+        let hint = if same_family.is_empty() { String::new() } else { format!(" (known: {})", same_family.join(", ")) };
+        return Err(InputError::new(format!("unknown check id `{id}`{hint}; `pullpath checks` lists them all")));
+    };
+    let _ = std::io::stdout().lock().write_all(check.doc.as_bytes());
+    Ok(exit::PASS)
+}
