@@ -93,11 +93,15 @@ pub struct OutputSpec {
 
 fn parse_output(value: &str) -> Result<OutputSpec, String> {
     let (name, path) = match value.split_once('=') {
-        Some((name, path)) if path.is_empty() => return Err(format!("`{name}=` needs a path after `=`")),
+        Some((name, path)) if path.is_empty() => {
+            return Err(format!("`{name}=` needs a path after `=`"));
+        }
         Some((name, path)) => (name, Some(PathBuf::from(path))),
         None => (value, None),
     };
-    let format = Format::from_str(name, true).map_err(|_| format!("unknown format `{name}` (table, json, junit, sarif, markdown, github)"))?;
+    let format = Format::from_str(name, true).map_err(|_| {
+        format!("unknown format `{name}` (table, json, junit, sarif, markdown, github)")
+    })?;
     Ok(OutputSpec { format, path })
 }
 

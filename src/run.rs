@@ -26,8 +26,21 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8, InputError> {
 pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
     let snapshot = snapshot::load(&args.snapshot)?;
     let documents = snapshot.inventory.len();
-    let origins: Vec<(String, String)> = snapshot.inventory.entries().map(|e| (e.resource.id().trim_end_matches('/').to_ascii_lowercase(), display_path(&e.origin.file))).collect();
-    let target = Target { app: args.app.clone(), registry_id: args.registry_id.clone(), cloud: args.cloud };
+    let origins: Vec<(String, String)> = snapshot
+        .inventory
+        .entries()
+        .map(|e| {
+            (
+                e.resource.id().trim_end_matches('/').to_ascii_lowercase(),
+                display_path(&e.origin.file),
+            )
+        })
+        .collect();
+    let target = Target {
+        app: args.app.clone(),
+        registry_id: args.registry_id.clone(),
+        cloud: args.cloud,
+    };
     let facts = Facts::build(snapshot.inventory, &target)?;
     let mut results = checks::run(&facts, RunOptions::default());
     let root_causes = checks::root_causes(&results);
@@ -38,14 +51,27 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
     let summary = Summary::of(&results, fail_on_warn);
     Ok(Report {
         schema: report::SCHEMA,
-        tool: Tool { name: "pullpath", version: env!("CARGO_PKG_VERSION") },
-        source: Source { kind: "snapshot", path: Some(display_path(&snapshot.path)), documents },
+        tool: Tool {
+            name: "pullpath",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        source: Source {
+            kind: "snapshot",
+            path: Some(display_path(&snapshot.path)),
+            documents,
+        },
         target: report::Target {
             app: facts.site.id.clone(),
-            image: facts.main_image().map(|i| i.parsed.as_ref().map_or_else(|_| i.raw.clone(), |r| r.to_string())),
+            image: facts.main_image().map(|i| {
+                i.parsed
+                    .as_ref()
+                    .map_or_else(|_| i.raw.clone(), |r| r.to_string())
+            }),
             registry: match &facts.registry {
                 RegistryLookup::Acr(r) => Some(r.id.clone()),
-                RegistryLookup::Custom { host } | RegistryLookup::AcrNotFound { host } => Some(host.clone()),
+                RegistryLookup::Custom { host } | RegistryLookup::AcrNotFound { host } => {
+                    Some(host.clone())
+                }
                 RegistryLookup::NoImage => None,
             },
         },
@@ -68,15 +94,22 @@ fn verify(args: &VerifyArgs) -> Result<u8, InputError> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::env::var("TERM").map_or(true, |t| t != "dumb"),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
     };
 
     // Render everything first: an output file exists only if every format rendered.
     let mut rendered: Vec<(Option<PathBuf>, Vec<u8>)> = Vec::new();
     for spec in &outputs {
         let mut buffer = Vec::new();
-        let options = RenderOptions { color: color && spec.path.is_none() && spec.format == Format::Table };
-        report::render(spec.format, &report, &mut buffer, &options).map_err(|e| InputError::new(format!("cannot render {:?}: {e}", spec.format)))?;
+        let options = RenderOptions {
+            color: color && spec.path.is_none() && spec.format == Format::Table,
+        };
+        report::render(spec.format, &report, &mut buffer, &options)
+            .map_err(|e| InputError::new(format!("cannot render {:?}: {e}", spec.format)))?;
         rendered.push((spec.path.clone(), buffer));
     }
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
@@ -93,7 +126,8 @@ fn verify(args: &VerifyArgs) -> Result<u8, InputError> {
         }
     }
     for (temp, path) in &staged {
-        fs::rename(temp, path).map_err(|e| InputError::in_file(path, format!("cannot write the report ({e})")))?;
+        fs::rename(temp, path)
+            .map_err(|e| InputError::in_file(path, format!("cannot write the report ({e})")))?;
     }
     let mut stdout = std::io::stdout().lock();
     for (path, bytes) in &rendered {
@@ -108,14 +142,27 @@ fn verify(args: &VerifyArgs) -> Result<u8, InputError> {
 /// The outputs to produce; the table on stdout when none is asked for.
 fn plan_outputs(specs: &[OutputSpec]) -> Result<Vec<OutputSpec>, InputError> {
     if specs.is_empty() {
-        return Ok(vec![OutputSpec { format: Format::Table, path: None }]);
+        return Ok(vec![OutputSpec {
+            format: Format::Table,
+            path: None,
+        }]);
     }
     if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
-        return Err(InputError::new("-o: more than one format goes to stdout; give all but one a path (-o json=report.json)"));
+        return Err(InputError::new(
+            "-o: more than one format goes to stdout; give all but one a path (-o json=report.json)",
+        ));
     }
     for spec in specs.iter().filter_map(|s| s.path.as_ref()) {
-        if specs.iter().filter(|s| s.path.as_ref() == Some(spec)).count() > 1 {
-            return Err(InputError::new(format!("-o: {} is named twice", spec.display())));
+        if specs
+            .iter()
+            .filter(|s| s.path.as_ref() == Some(spec))
+            .count()
+            > 1
+        {
+            return Err(InputError::new(format!(
+                "-o: {} is named twice",
+                spec.display()
+            )));
         }
     }
     Ok(specs.to_vec())
@@ -123,11 +170,23 @@ fn plan_outputs(specs: &[OutputSpec]) -> Result<Vec<OutputSpec>, InputError> {
 
 /// Writes `bytes` next to `path` under a temporary name, for a rename once all are written.
 fn stage(path: &Path, bytes: &[u8]) -> Result<PathBuf, InputError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if !dir.is_dir() {
-        return Err(InputError::in_file(path, format!("cannot write the report: the directory {} does not exist", dir.display())));
+        return Err(InputError::in_file(
+            path,
+            format!(
+                "cannot write the report: the directory {} does not exist",
+                dir.display()
+            ),
+        ));
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "report".into());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "report".into());
     let temp = dir.join(format!(".{name}.pullpath-{}.tmp", std::process::id()));
     fs::write(&temp, bytes).map_err(|e| {
         let _ = fs::remove_file(&temp);
@@ -148,10 +207,18 @@ fn list_checks(args: &ChecksArgs) -> Result<u8, InputError> {
         }
         CatalogFormat::Table => {
             let mut table = comfy_table::Table::new();
-            table.load_style(comfy_table::presets::UTF8_HORIZONTAL_ONLY).force_no_tty();
+            table
+                .load_style(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+                .force_no_tty();
             table.set_header(vec!["id", "severity", "family", "title", "mode"]);
             for c in checks::catalog() {
-                table.add_row(vec![c.id, c.severity.as_str(), c.family.as_str(), c.title, if c.probe { "probe" } else { "offline" }]);
+                table.add_row(vec![
+                    c.id,
+                    c.severity.as_str(),
+                    c.family.as_str(),
+                    c.title,
+                    if c.probe { "probe" } else { "offline" },
+                ]);
             }
             format!("{table}\n\n`pullpath explain ID` shows a check's documentation.\n")
         }
@@ -165,7 +232,13 @@ pub fn catalog_markdown() -> String {
     let mut text = String::from("| ID | severity | checks |\n|---|---|---|\n");
     for c in checks::catalog() {
         let mode = if c.probe { " (probe)" } else { "" };
-        text.push_str(&format!("| [{}](checks/{}.md) | {} | {}{mode} |\n", c.id, c.id, c.severity.as_str(), c.title));
+        text.push_str(&format!(
+            "| [{}](checks/{}.md) | {} | {}{mode} |\n",
+            c.id,
+            c.id,
+            c.severity.as_str(),
+            c.title
+        ));
     }
     text
 }
@@ -173,9 +246,18 @@ pub fn catalog_markdown() -> String {
 fn explain(id: &str) -> Result<u8, InputError> {
     let Some(check) = checks::find(id) else {
         let prefix = id.split('-').next().unwrap_or("").to_ascii_uppercase();
-        let same_family: Vec<&str> = checks::catalog().filter(|c| c.id.starts_with(&prefix)).map(|c| c.id).collect();
-        let hint = if same_family.is_empty() { String::new() } else { format!(" (known: {})", same_family.join(", ")) };
-        return Err(InputError::new(format!("unknown check id `{id}`{hint}; `pullpath checks` lists them all")));
+        let same_family: Vec<&str> = checks::catalog()
+            .filter(|c| c.id.starts_with(&prefix))
+            .map(|c| c.id)
+            .collect();
+        let hint = if same_family.is_empty() {
+            String::new()
+        } else {
+            format!(" (known: {})", same_family.join(", "))
+        };
+        return Err(InputError::new(format!(
+            "unknown check id `{id}`{hint}; `pullpath checks` lists them all"
+        )));
     };
     let _ = std::io::stdout().lock().write_all(check.doc.as_bytes());
     Ok(exit::PASS)

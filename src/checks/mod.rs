@@ -100,7 +100,12 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn new(resource_id: &str, path: &str) -> Evidence {
-        Evidence { resource_id: resource_id.to_string(), path: path.to_string(), expected: None, actual: None }
+        Evidence {
+            resource_id: resource_id.to_string(),
+            path: path.to_string(),
+            expected: None,
+            actual: None,
+        }
     }
     pub fn expected(mut self, value: impl Into<String>) -> Evidence {
         self.expected = Some(value.into());
@@ -125,7 +130,13 @@ pub struct Outcome {
 
 impl Outcome {
     fn with(status: Status, message: impl Into<String>) -> Outcome {
-        Outcome { status, message: message.into(), evidence: Vec::new(), remediation: None, severity: None }
+        Outcome {
+            status,
+            message: message.into(),
+            evidence: Vec::new(),
+            remediation: None,
+            severity: None,
+        }
     }
     pub fn pass(message: impl Into<String>) -> Outcome {
         Outcome::with(Status::Pass, message)
@@ -185,7 +196,13 @@ pub(crate) use check_doc;
 
 /// The whole catalog, in pull-path order: every prerequisite precedes its dependents.
 pub fn catalog() -> impl Iterator<Item = &'static Check> {
-    app::CHECKS.iter().chain(net::CHECKS).chain(dns::CHECKS).chain(reg::CHECKS).chain(iam::CHECKS).chain(prb::CHECKS)
+    app::CHECKS
+        .iter()
+        .chain(net::CHECKS)
+        .chain(dns::CHECKS)
+        .chain(reg::CHECKS)
+        .chain(iam::CHECKS)
+        .chain(prb::CHECKS)
 }
 
 pub fn find(id: &str) -> Option<&'static Check> {
@@ -222,12 +239,18 @@ pub fn run(facts: &Facts, options: RunOptions) -> Vec<CheckResult> {
         let outcome = if !blocked_by.is_empty() {
             Outcome::skip(format!("blocked: {} did not pass", blocked_by.join(", ")))
         } else if check.probe && !options.probe {
-            Outcome::skip("needs --probe (a live probe; offline sources never dial anything)")
+            Outcome::skip("needs --probe")
         } else {
             match (check.eval)(facts) {
                 Ok(outcome) => outcome,
-                Err(Unavailable { reason, errored: false }) => Outcome::skip(reason),
-                Err(Unavailable { reason, errored: true }) => Outcome::with(Status::Error, reason),
+                Err(Unavailable {
+                    reason,
+                    errored: false,
+                }) => Outcome::skip(reason),
+                Err(Unavailable {
+                    reason,
+                    errored: true,
+                }) => Outcome::with(Status::Error, reason),
             }
         };
         results.push(CheckResult {
@@ -251,7 +274,9 @@ pub fn run(facts: &Facts, options: RunOptions) -> Vec<CheckResult> {
 fn blockers(check: &Check, done: &[CheckResult]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for need in check.needs {
-        let Some(result) = done.iter().find(|r| r.id == *need) else { continue };
+        let Some(result) = done.iter().find(|r| r.id == *need) else {
+            continue;
+        };
         let ids: Vec<String> = match result.status {
             Status::Fail | Status::Error => vec![result.id.to_string()],
             Status::Skip if !result.blocked_by.is_empty() => result.blocked_by.clone(),
@@ -268,7 +293,11 @@ fn blockers(check: &Check, done: &[CheckResult]) -> Vec<String> {
 
 /// The failed checks that no other failure explains, most severe first, then in path order.
 pub fn root_causes(results: &[CheckResult]) -> Vec<&'static str> {
-    let failed = |id: &str| results.iter().any(|r| r.id == id && r.status == Status::Fail);
+    let failed = |id: &str| {
+        results
+            .iter()
+            .any(|r| r.id == id && r.status == Status::Fail)
+    };
     let mut roots: Vec<(usize, &CheckResult)> = results
         .iter()
         .enumerate()

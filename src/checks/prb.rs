@@ -7,23 +7,56 @@ use crate::facts::{Facts, Unavailable};
 
 macro_rules! probe {
     ($id:literal, $title:literal, $needs:expr) => {
-        Check { id: $id, title: $title, family: Family::Prb, severity: Severity::High, needs: $needs, after: &[], probe: true, doc: doc!($id), eval: not_observed }
+        Check {
+            id: $id,
+            title: $title,
+            family: Family::Prb,
+            severity: Severity::High,
+            needs: $needs,
+            after: &[],
+            probe: true,
+            doc: doc!($id),
+            eval: not_observed,
+        }
     };
 }
 
 pub static CHECKS: &[Check] = &[
-    probe!("PRB-001", "Probe: login server resolves to the endpoint", &[]),
-    probe!("PRB-002", "Probe: data endpoints resolve to the endpoint", &[]),
+    probe!(
+        "PRB-001",
+        "Probe: login server resolves to the endpoint",
+        &[]
+    ),
+    probe!(
+        "PRB-002",
+        "Probe: data endpoints resolve to the endpoint",
+        &[]
+    ),
     probe!("PRB-003", "Probe: TCP 443 connects", &["PRB-001"]),
-    probe!("PRB-004", "Probe: TLS handshake and certificate", &["PRB-003"]),
+    probe!(
+        "PRB-004",
+        "Probe: TLS handshake and certificate",
+        &["PRB-003"]
+    ),
     probe!("PRB-005", "Probe: registry challenge at /v2/", &["PRB-004"]),
-    probe!("PRB-006", "Probe: pull token for the repository", &["PRB-005"]),
+    probe!(
+        "PRB-006",
+        "Probe: pull token for the repository",
+        &["PRB-005"]
+    ),
     probe!("PRB-007", "Probe: manifest fetched", &["PRB-006"]),
-    probe!("PRB-008", "Probe: config blob through the data endpoint", &["PRB-007", "PRB-002"]),
+    probe!(
+        "PRB-008",
+        "Probe: config blob through the data endpoint",
+        &["PRB-007", "PRB-002"]
+    ),
 ];
 
 /// Probe results arrive as observations from the probe collector; without them there is
 /// nothing to judge.
 fn not_observed(_: &Facts) -> Result<Outcome, Unavailable> {
-    Err(Unavailable { reason: "no probe observation was collected".into(), errored: false })
+    Err(Unavailable {
+        reason: "no probe observation was collected".into(),
+        errored: false,
+    })
 }

@@ -31,7 +31,10 @@ pub fn load(path: &Path) -> Result<Snapshot, InputError> {
     let metadata = fs::metadata(path).map_err(|e| {
         InputError::in_file(
             path,
-            format!("cannot read the snapshot ({}); pass a directory of ARM JSON or one .json file", io_reason(&e)),
+            format!(
+                "cannot read the snapshot ({}); pass a directory of ARM JSON or one .json file",
+                io_reason(&e)
+            ),
         )
     })?;
     let files = if metadata.is_dir() {
@@ -72,17 +75,25 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 fn collect_json_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
-    let entries = fs::read_dir(dir)
-        .map_err(|e| InputError::in_file(dir, format!("cannot list the directory ({})", io_reason(&e))))?;
+    let entries = fs::read_dir(dir).map_err(|e| {
+        InputError::in_file(
+            dir,
+            format!("cannot list the directory ({})", io_reason(&e)),
+        )
+    })?;
     for entry in entries {
-        let entry = entry.map_err(|e| InputError::in_file(dir, format!("cannot list the directory ({e})")))?;
+        let entry = entry
+            .map_err(|e| InputError::in_file(dir, format!("cannot list the directory ({e})")))?;
         let path = entry.path();
         let file_type = entry
             .file_type()
             .map_err(|e| InputError::in_file(&path, format!("cannot read ({e})")))?;
         if file_type.is_dir() {
             collect_json_files(&path, out)?;
-        } else if path.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")) {
+        } else if path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+        {
             out.push(path);
         }
     }
@@ -101,18 +112,29 @@ impl Loader {
         let bytes = fs::read(file)
             .map_err(|e| InputError::in_file(file, format!("cannot read ({})", io_reason(&e))))?;
         if bytes.contains(&0) {
-            return Err(InputError::in_file(file, "not a JSON text file (it contains NUL bytes)"));
+            return Err(InputError::in_file(
+                file,
+                "not a JSON text file (it contains NUL bytes)",
+            ));
         }
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| InputError::in_file(file, "not a JSON text file (it is not UTF-8)"))?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.trim().is_empty() {
-            return Err(InputError::in_file(file, "the file is empty; expected an ARM document"));
+            return Err(InputError::in_file(
+                file,
+                "the file is empty; expected an ARM document",
+            ));
         }
         let value: Value = serde_json::from_str(text).map_err(|e| {
             InputError::in_file(
                 file,
-                format!("line {} column {}: invalid JSON: {}", e.line(), e.column(), json_error_reason(&e)),
+                format!(
+                    "line {} column {}: invalid JSON: {}",
+                    e.line(),
+                    e.column(),
+                    json_error_reason(&e)
+                ),
             )
         })?;
         self.load_value(file, value, String::new())
@@ -127,7 +149,12 @@ impl Loader {
                 }
                 Ok(())
             }
-            Value::Object(ref map) if map.get("schema").and_then(Value::as_str).is_some_and(|s| s.starts_with("pullpath/")) => {
+            Value::Object(ref map)
+                if map
+                    .get("schema")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.starts_with("pullpath/")) =>
+            {
                 Ok(())
             }
             Value::Object(mut map) if !map.contains_key("id") => {
@@ -143,13 +170,20 @@ impl Loader {
                     match map.remove(list_key) {
                         Some(Value::Array(items)) => {
                             for (i, item) in items.into_iter().enumerate() {
-                                self.load_document(file, item, format!("{}[{i}]", join(&pointer, list_key)))?;
+                                self.load_document(
+                                    file,
+                                    item,
+                                    format!("{}[{i}]", join(&pointer, list_key)),
+                                )?;
                             }
                             return Ok(());
                         }
                         Some(other) => {
-                            return Err(InputError::in_file(file, format!("expected an array, found {}", describe(&other)))
-                                .at(join(&pointer, list_key)));
+                            return Err(InputError::in_file(
+                                file,
+                                format!("expected an array, found {}", describe(&other)),
+                            )
+                            .at(join(&pointer, list_key)));
                         }
                         None => {}
                     }
@@ -163,30 +197,57 @@ impl Loader {
             Value::Object(_) => self.load_document(file, value, pointer),
             other => Err(InputError::in_file(
                 file,
-                format!("expected an ARM document, a list response or an array, found {}", describe(&other)),
+                format!(
+                    "expected an ARM document, a list response or an array, found {}",
+                    describe(&other)
+                ),
             )
             .at(pointer)),
         }
     }
 
-    fn load_document(&mut self, file: &Path, value: Value, pointer: String) -> Result<(), InputError> {
+    fn load_document(
+        &mut self,
+        file: &Path,
+        value: Value,
+        pointer: String,
+    ) -> Result<(), InputError> {
         let Value::Object(map) = &value else {
-            return Err(InputError::in_file(file, format!("expected an ARM document (an object), found {}", describe(&value))).at(pointer));
+            return Err(InputError::in_file(
+                file,
+                format!(
+                    "expected an ARM document (an object), found {}",
+                    describe(&value)
+                ),
+            )
+            .at(pointer));
         };
         let id = match map.get("id") {
             Some(Value::String(id)) if !id.trim().is_empty() => id.clone(),
             Some(Value::String(_)) | None => {
-                return Err(InputError::in_file(file, "the document has no \"id\"; ARM documents are keyed by id").at(pointer));
+                return Err(InputError::in_file(
+                    file,
+                    "the document has no \"id\"; ARM documents are keyed by id",
+                )
+                .at(pointer));
             }
             Some(other) => {
-                return Err(InputError::in_file(file, format!("expected a string, found {}", describe(other))).at(join(&pointer, "id")));
+                return Err(InputError::in_file(
+                    file,
+                    format!("expected a string, found {}", describe(other)),
+                )
+                .at(join(&pointer, "id")));
             }
         };
         let arm_type = match map.get("type") {
             Some(Value::String(t)) => Some(t.clone()),
             Some(Value::Null) | None => None,
             Some(other) => {
-                return Err(InputError::in_file(file, format!("expected a string, found {}", describe(other))).at(join(&pointer, "type")));
+                return Err(InputError::in_file(
+                    file,
+                    format!("expected a string, found {}", describe(other)),
+                )
+                .at(join(&pointer, "type")));
             }
         };
         let arm_type = arm_type.or_else(|| type_from_id(&id)).unwrap_or_default();
@@ -235,35 +296,52 @@ impl Loader {
                 embedded: true,
                 ..origin.clone()
             };
-            self.inventory.insert(Resource::Subnet(subnet.clone()), origin);
+            self.inventory
+                .insert(Resource::Subnet(subnet.clone()), origin);
         }
         for (i, peering) in vnet.properties.virtual_network_peerings.iter().enumerate() {
             if peering.id.is_empty() {
                 continue;
             }
             let origin = Origin {
-                pointer: join(&origin.pointer, &format!("properties.virtualNetworkPeerings[{i}]")),
+                pointer: join(
+                    &origin.pointer,
+                    &format!("properties.virtualNetworkPeerings[{i}]"),
+                ),
                 embedded: true,
                 ..origin.clone()
             };
-            self.inventory.insert(Resource::Peering(peering.clone()), origin);
+            self.inventory
+                .insert(Resource::Peering(peering.clone()), origin);
         }
     }
 }
 
 /// Parses one document into its typed shape; a wrong type names the JSON path.
-pub fn parse_resource(kind: Kind, file: &Path, pointer: &str, value: &Value) -> Result<Resource, InputError> {
-    fn typed<T: DeserializeOwned>(file: &Path, pointer: &str, value: &Value) -> Result<T, InputError> {
+pub fn parse_resource(
+    kind: Kind,
+    file: &Path,
+    pointer: &str,
+    value: &Value,
+) -> Result<Resource, InputError> {
+    fn typed<T: DeserializeOwned>(
+        file: &Path,
+        pointer: &str,
+        value: &Value,
+    ) -> Result<T, InputError> {
         serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
             let path = if path == "." { String::new() } else { path };
-            InputError::in_file(file, serde_reason(&e.into_inner().to_string())).at(join(pointer, &path))
+            InputError::in_file(file, serde_reason(&e.into_inner().to_string()))
+                .at(join(pointer, &path))
         })
     }
     Ok(match kind {
         Kind::Site => Resource::Site(typed(file, pointer, value)?),
         Kind::SiteConfig => Resource::SiteConfig(typed(file, pointer, value)?),
-        Kind::AppSettings => Resource::AppSettings(AppSettings::from_resource(typed(file, pointer, value)?)),
+        Kind::AppSettings => {
+            Resource::AppSettings(AppSettings::from_resource(typed(file, pointer, value)?))
+        }
         Kind::SiteContainer => Resource::SiteContainer(typed(file, pointer, value)?),
         Kind::Plan => Resource::Plan(typed(file, pointer, value)?),
         Kind::VirtualNetwork => Resource::VirtualNetwork(typed(file, pointer, value)?),
@@ -281,7 +359,9 @@ pub fn parse_resource(kind: Kind, file: &Path, pointer: &str, value: &Value) -> 
         Kind::Replication => Resource::Replication(typed(file, pointer, value)?),
         Kind::RegistryConnection => Resource::RegistryConnection(typed(file, pointer, value)?),
         Kind::UserAssignedIdentity => Resource::UserAssignedIdentity(typed(file, pointer, value)?),
-        Kind::SystemAssignedIdentity => Resource::SystemAssignedIdentity(typed(file, pointer, value)?),
+        Kind::SystemAssignedIdentity => {
+            Resource::SystemAssignedIdentity(typed(file, pointer, value)?)
+        }
         Kind::RoleAssignment => Resource::RoleAssignment(typed(file, pointer, value)?),
         Kind::RoleDefinition => Resource::RoleDefinition(typed(file, pointer, value)?),
     })

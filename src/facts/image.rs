@@ -55,7 +55,9 @@ pub fn parse(reference: &str) -> Result<ImageRef, String> {
         return Err(format!("`{reference}` contains white space"));
     }
     if reference.contains("://") {
-        return Err(format!("`{reference}` has a URL scheme; an image reference is host/repository:tag without https://"));
+        return Err(format!(
+            "`{reference}` has a URL scheme; an image reference is host/repository:tag without https://"
+        ));
     }
     let (name_and_tag, digest) = match reference.split_once('@') {
         Some((name, digest)) => (name, Some(parse_digest(digest)?)),
@@ -73,14 +75,23 @@ pub fn parse(reference: &str) -> Result<ImageRef, String> {
     if let Some(tag) = tag {
         let valid = !tag.is_empty()
             && tag.len() <= 128
-            && tag.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-            && tag.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            && tag
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
         if !valid {
-            return Err(format!("`{tag}` is not a valid tag (letters, digits, `_`, `.`, `-`; at most 128)"));
+            return Err(format!(
+                "`{tag}` is not a valid tag (letters, digits, `_`, `.`, `-`; at most 128)"
+            ));
         }
     }
     let (registry, path) = match name.split_once('/') {
-        Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
             (first.to_ascii_lowercase(), rest.to_string())
         }
         _ => ("docker.io".to_string(), name.to_string()),
@@ -95,9 +106,17 @@ pub fn parse(reference: &str) -> Result<ImageRef, String> {
     }
     for component in path.split('/') {
         let valid = !component.is_empty()
-            && component.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-            && component.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && component.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+            && component
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+            && component
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            && component
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
         if !valid {
             return Err(format!(
                 "repository `{path}` is not valid: each component is lowercase letters and digits, separated by `.`, `_` or `-`"
@@ -114,15 +133,27 @@ pub fn parse(reference: &str) -> Result<ImageRef, String> {
 
 fn parse_digest(digest: &str) -> Result<String, String> {
     let Some((algorithm, hex)) = digest.split_once(':') else {
-        return Err(format!("`{digest}` is not a digest (expected sha256:<64 hex digits>)"));
+        return Err(format!(
+            "`{digest}` is not a digest (expected sha256:<64 hex digits>)"
+        ));
     };
     let expected_len = match algorithm {
         "sha256" => 64,
         "sha512" => 128,
-        _ => return Err(format!("digest algorithm `{algorithm}` is not supported (sha256 or sha512)")),
+        _ => {
+            return Err(format!(
+                "digest algorithm `{algorithm}` is not supported (sha256 or sha512)"
+            ));
+        }
     };
-    if hex.len() != expected_len || !hex.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
-        return Err(format!("`{digest}` is not a valid {algorithm} digest ({expected_len} lowercase hex digits)"));
+    if hex.len() != expected_len
+        || !hex
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    {
+        return Err(format!(
+            "`{digest}` is not a valid {algorithm} digest ({expected_len} lowercase hex digits)"
+        ));
     }
     Ok(digest.to_string())
 }
@@ -163,7 +194,8 @@ fn compose_images(encoded: &str) -> Result<Vec<String>, String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|_| "the COMPOSE| value is not valid base64".to_string())?;
-    let text = String::from_utf8(bytes).map_err(|_| "the decoded compose file is not UTF-8".to_string())?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| "the decoded compose file is not UTF-8".to_string())?;
     Ok(text
         .lines()
         .filter_map(|line| line.trim().strip_prefix("image:"))
@@ -187,8 +219,18 @@ mod tests {
     #[test]
     fn docker_hub_defaults() {
         let r = parse("nginx").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.reference().as_str()), ("docker.io", "library/nginx", "latest"));
-        assert_eq!(parse("bitnami/redis:7").unwrap().repository, "bitnami/redis");
+        assert_eq!(
+            (
+                r.registry.as_str(),
+                r.repository.as_str(),
+                r.reference().as_str()
+            ),
+            ("docker.io", "library/nginx", "latest")
+        );
+        assert_eq!(
+            parse("bitnami/redis:7").unwrap().repository,
+            "bitnami/redis"
+        );
     }
 
     #[test]
@@ -211,10 +253,23 @@ mod tests {
 
     #[test]
     fn fx_versions() {
-        assert_eq!(parse_fx_version(Some("DOCKER|r.azurecr.io/a:1")), FxVersion::Docker("r.azurecr.io/a:1".into()));
-        assert_eq!(parse_fx_version(Some("SITECONTAINERS")), FxVersion::SiteContainers);
-        assert_eq!(parse_fx_version(Some("NODE|20-lts")), FxVersion::CodeStack("NODE|20-lts".into()));
-        let compose = base64::engine::general_purpose::STANDARD.encode("services:\n  web:\n    image: \"r.azurecr.io/web:1\"\n");
-        assert_eq!(parse_fx_version(Some(&format!("COMPOSE|{compose}"))), FxVersion::Compose(Ok(vec!["r.azurecr.io/web:1".into()])));
+        assert_eq!(
+            parse_fx_version(Some("DOCKER|r.azurecr.io/a:1")),
+            FxVersion::Docker("r.azurecr.io/a:1".into())
+        );
+        assert_eq!(
+            parse_fx_version(Some("SITECONTAINERS")),
+            FxVersion::SiteContainers
+        );
+        assert_eq!(
+            parse_fx_version(Some("NODE|20-lts")),
+            FxVersion::CodeStack("NODE|20-lts".into())
+        );
+        let compose = base64::engine::general_purpose::STANDARD
+            .encode("services:\n  web:\n    image: \"r.azurecr.io/web:1\"\n");
+        assert_eq!(
+            parse_fx_version(Some(&format!("COMPOSE|{compose}"))),
+            FxVersion::Compose(Ok(vec!["r.azurecr.io/web:1".into()]))
+        );
     }
 }

@@ -328,8 +328,14 @@ mod tests {
 
     #[test]
     fn ancestry_is_segment_aware() {
-        assert!(is_ancestor_or_self("/subscriptions/S", "/subscriptions/s/resourceGroups/rg"));
-        assert!(!is_ancestor_or_self("/subscriptions/s/resourceGroups/rg", "/subscriptions/s/resourceGroups/rg2"));
+        assert!(is_ancestor_or_self(
+            "/subscriptions/S",
+            "/subscriptions/s/resourceGroups/rg"
+        ));
+        assert!(!is_ancestor_or_self(
+            "/subscriptions/s/resourceGroups/rg",
+            "/subscriptions/s/resourceGroups/rg2"
+        ));
         assert!(is_ancestor_or_self("/", "/subscriptions/s"));
     }
 }

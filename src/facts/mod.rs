@@ -23,7 +23,11 @@ use settings::{AppSettings, SettingValue};
 pub enum Observed<T> {
     Present(T),
     /// Not observed: the id looked for (when there is one) and why.
-    Absent { what: String, id: Option<String>, gap: Gap },
+    Absent {
+        what: String,
+        id: Option<String>,
+        gap: Gap,
+    },
 }
 
 /// Why a check cannot look at a fact: its input is missing (→ `skip`) or could not be read
@@ -38,11 +42,26 @@ pub struct Unavailable {
 pub fn unavailable(what: &str, id: Option<&str>, gap: &Gap) -> Unavailable {
     let at = id.map(|id| format!(" ({id})")).unwrap_or_default();
     match gap {
-        Gap::Missing => Unavailable { reason: format!("{what}{at} is not in the input"), errored: false },
-        Gap::NotFound => Unavailable { reason: format!("{what}{at} does not exist (404)"), errored: false },
-        Gap::Forbidden { permission } => Unavailable { reason: format!("{what}{at} could not be read: forbidden (needs {permission})"), errored: true },
-        Gap::Timeout => Unavailable { reason: format!("{what}{at} could not be read: timed out"), errored: true },
-        Gap::Failed(why) => Unavailable { reason: format!("{what}{at} could not be read: {why}"), errored: true },
+        Gap::Missing => Unavailable {
+            reason: format!("{what}{at} is not in the input"),
+            errored: false,
+        },
+        Gap::NotFound => Unavailable {
+            reason: format!("{what}{at} does not exist (404)"),
+            errored: false,
+        },
+        Gap::Forbidden { permission } => Unavailable {
+            reason: format!("{what}{at} could not be read: forbidden (needs {permission})"),
+            errored: true,
+        },
+        Gap::Timeout => Unavailable {
+            reason: format!("{what}{at} could not be read: timed out"),
+            errored: true,
+        },
+        Gap::Failed(why) => Unavailable {
+            reason: format!("{what}{at} could not be read: {why}"),
+            errored: true,
+        },
     }
 }
 
@@ -108,7 +127,11 @@ pub fn parent_id(id: &str) -> String {
 
 /// ARM location names: `West Central US` and `westcentralus` are the same region.
 pub fn normalize_location(location: &str) -> String {
-    location.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase()
+    location
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase()
 }
 
 /// Which Azure cloud: its ACR suffix and privatelink zone.
@@ -139,9 +162,13 @@ impl Cloud {
     /// The cloud whose ACR suffix a login server ends with.
     pub fn from_login_server(host: &str) -> Option<Cloud> {
         let host = host.to_ascii_lowercase();
-        [Cloud::AzureCloud, Cloud::AzureUsGovernment, Cloud::AzureChinaCloud]
-            .into_iter()
-            .find(|c| host.ends_with(&format!(".{}", c.acr_suffix())))
+        [
+            Cloud::AzureCloud,
+            Cloud::AzureUsGovernment,
+            Cloud::AzureChinaCloud,
+        ]
+        .into_iter()
+        .find(|c| host.ends_with(&format!(".{}", c.acr_suffix())))
     }
 }
 
@@ -257,7 +284,11 @@ pub struct DnsInForce {
 impl DnsInForce {
     /// The servers the app actually asks, and whether they are Azure DNS.
     pub fn effective(&self) -> (&[Provenance], bool) {
-        let servers = if !self.site.is_empty() { &self.site } else { &self.vnet };
+        let servers = if !self.site.is_empty() {
+            &self.site
+        } else {
+            &self.vnet
+        };
         let azure = servers.is_empty() || servers.iter().all(|s| s.value == AZURE_DNS);
         (servers, azure)
     }
@@ -286,10 +317,19 @@ pub struct RegistryCredentials {
 /// Who pulls, as far as the facts tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PullIdentity {
-    System { principal_id: Option<String> },
-    User { client_id: String, resource_id: String, principal_id: Option<String> },
+    System {
+        principal_id: Option<String>,
+    },
+    User {
+        client_id: String,
+        resource_id: String,
+        principal_id: Option<String>,
+    },
     /// The configured id is not one of the site's identities; `mistake` names what it is instead.
-    Unresolved { configured: Option<String>, mistake: IdentityMistake },
+    Unresolved {
+        configured: Option<String>,
+        mistake: IdentityMistake,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -396,12 +436,17 @@ pub struct RegistryFacts {
 impl RegistryFacts {
     /// Public access is closed: `Disabled`, or `Enabled` with default action `Deny`.
     pub fn public_closed(&self) -> bool {
-        self.public_network_access.eq_ignore_ascii_case("Disabled") || self.default_action.eq_ignore_ascii_case("Deny")
+        self.public_network_access.eq_ignore_ascii_case("Disabled")
+            || self.default_action.eq_ignore_ascii_case("Deny")
     }
 
     /// The data endpoint host for a region.
     pub fn data_endpoint(&self, region: &str, cloud: Cloud) -> String {
-        format!("{}.{region}.data.{}", self.name.to_ascii_lowercase(), cloud.acr_suffix())
+        format!(
+            "{}.{region}.data.{}",
+            self.name.to_ascii_lowercase(),
+            cloud.acr_suffix()
+        )
     }
 }
 
@@ -499,7 +544,11 @@ pub struct RoleAssignmentFacts {
 impl RoleAssignmentFacts {
     /// The role definition's GUID (the last segment of its id), lowercase.
     pub fn role_guid(&self) -> String {
-        self.role_definition_id.rsplit('/').next().unwrap_or("").to_ascii_lowercase()
+        self.role_definition_id
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
     }
 }
 
@@ -544,18 +593,32 @@ impl Facts {
         let config = site_config(&inventory, &site);
         let settings = match inventory.app_settings(&format!("{}/config/appsettings", site.id)) {
             Some((s, _)) => Observed::Present(s.clone()),
-            None => Observed::absent("the app settings (config/appsettings/list)", Some(&format!("{}/config/appsettings", site.id)), &inventory),
+            None => Observed::absent(
+                "the app settings (config/appsettings/list)",
+                Some(&format!("{}/config/appsettings", site.id)),
+                &inventory,
+            ),
         };
         let images = images(&inventory, &site, &config);
         let routing = routing(&site, settings.as_option());
-        let vnets: BTreeMap<String, VnetFacts> = inventory.all_virtual_networks().map(|(v, o)| (id_key(&v.id), vnet_facts(&inventory, v, o))).collect();
-        let subnets: BTreeMap<String, SubnetFacts> = inventory.all_subnets().map(|(s, o)| (id_key(&s.id), subnet_facts(s, o))).collect();
+        let vnets: BTreeMap<String, VnetFacts> = inventory
+            .all_virtual_networks()
+            .map(|(v, o)| (id_key(&v.id), vnet_facts(&inventory, v, o)))
+            .collect();
+        let subnets: BTreeMap<String, SubnetFacts> = inventory
+            .all_subnets()
+            .map(|(s, o)| (id_key(&s.id), subnet_facts(s, o)))
+            .collect();
         let subnet = match &site.subnet_id {
             Some(id) => match subnets.get(&id_key(id)) {
                 Some(s) => Observed::Present(s.clone()),
                 None => Observed::absent("the integration subnet", Some(id), &inventory),
             },
-            None => Observed::Absent { what: "the integration subnet".into(), id: None, gap: Gap::Missing },
+            None => Observed::Absent {
+                what: "the integration subnet".into(),
+                id: None,
+                gap: Gap::Missing,
+            },
         };
         let vnet = match &site.subnet_id {
             Some(id) => {
@@ -565,7 +628,11 @@ impl Facts {
                     None => Observed::absent("the integration VNet", Some(&vnet_id), &inventory),
                 }
             }
-            None => Observed::Absent { what: "the integration VNet".into(), id: None, gap: Gap::Missing },
+            None => Observed::Absent {
+                what: "the integration VNet".into(),
+                id: None,
+                gap: Gap::Missing,
+            },
         };
         let dns = dns_in_force(&site, settings.as_option(), vnet.as_option());
         let plan = match &site.raw.properties.server_farm_id {
@@ -573,13 +640,32 @@ impl Facts {
                 Some((p, _)) => Observed::Present(plan_facts(p)),
                 None => Observed::absent("the App Service plan", Some(id), &inventory),
             },
-            None => Observed::Absent { what: "the App Service plan (serverFarmId)".into(), id: None, gap: Gap::Missing },
+            None => Observed::Absent {
+                what: "the App Service plan (serverFarmId)".into(),
+                id: None,
+                gap: Gap::Missing,
+            },
         };
-        let main_host = images.iter().find(|i| i.is_main).and_then(|i| i.parsed.as_ref().ok()).map(|r| r.host().to_ascii_lowercase());
-        let cloud = target.cloud.or_else(|| main_host.as_deref().and_then(Cloud::from_login_server)).unwrap_or_default();
-        let registry = registry_lookup(&inventory, main_host.as_deref(), target.registry_id.as_deref(), cloud);
+        let main_host = images
+            .iter()
+            .find(|i| i.is_main)
+            .and_then(|i| i.parsed.as_ref().ok())
+            .map(|r| r.host().to_ascii_lowercase());
+        let cloud = target
+            .cloud
+            .or_else(|| main_host.as_deref().and_then(Cloud::from_login_server))
+            .unwrap_or_default();
+        let registry = registry_lookup(
+            &inventory,
+            main_host.as_deref(),
+            target.registry_id.as_deref(),
+            cloud,
+        );
         let endpoints = endpoints(&inventory, &registry, main_host.as_deref());
-        let zones = inventory.all_private_dns_zones().map(|(z, _)| zone_facts(&inventory, z)).collect();
+        let zones = inventory
+            .all_private_dns_zones()
+            .map(|(z, _)| zone_facts(&inventory, z))
+            .collect();
         let role_assignments = inventory
             .all_role_assignments()
             .map(|(r, _)| RoleAssignmentFacts {
@@ -587,10 +673,22 @@ impl Facts {
                 principal_id: r.properties.principal_id.clone().unwrap_or_default(),
                 role_definition_id: r.properties.role_definition_id.clone().unwrap_or_default(),
                 scope: r.properties.scope.clone().unwrap_or_default(),
-                condition: r.properties.condition.clone().filter(|c| !c.trim().is_empty()),
+                condition: r
+                    .properties
+                    .condition
+                    .clone()
+                    .filter(|c| !c.trim().is_empty()),
             })
             .collect();
-        let role_definitions = inventory.all_role_definitions().map(|(d, _)| (d.id.rsplit('/').next().unwrap_or("").to_ascii_lowercase(), d.clone())).collect();
+        let role_definitions = inventory
+            .all_role_definitions()
+            .map(|(d, _)| {
+                (
+                    d.id.rsplit('/').next().unwrap_or("").to_ascii_lowercase(),
+                    d.clone(),
+                )
+            })
+            .collect();
         Ok(Facts {
             cloud,
             site,
@@ -632,11 +730,20 @@ impl Facts {
     pub fn credential_mode(&self) -> Result<CredentialMode, Unavailable> {
         let config = self.config.get()?;
         if config.raw.acr_use_managed_identity_creds == Some(true) {
-            let client_id = config.raw.acr_user_managed_identity_id.clone().filter(|s| !s.trim().is_empty());
+            let client_id = config
+                .raw
+                .acr_user_managed_identity_id
+                .clone()
+                .filter(|s| !s.trim().is_empty());
             return Ok(CredentialMode::ManagedIdentity { client_id });
         }
         let credentials = self.registry_credentials()?;
-        if credentials.username.is_some() || credentials.password.as_ref().is_some_and(SettingValue::is_set) {
+        if credentials.username.is_some()
+            || credentials
+                .password
+                .as_ref()
+                .is_some_and(SettingValue::is_set)
+        {
             Ok(CredentialMode::RegistryCredentials)
         } else {
             Ok(CredentialMode::Anonymous)
@@ -647,11 +754,14 @@ impl Facts {
     pub fn registry_credentials(&self) -> Result<RegistryCredentials, Unavailable> {
         let settings = self.settings.get()?;
         let provenance = |key: &str| {
-            settings.get(key).filter(|v| v.is_set()).map(|v| Provenance {
-                resource_id: settings.id.clone(),
-                path: key.to_string(),
-                value: v.display(),
-            })
+            settings
+                .get(key)
+                .filter(|v| v.is_set())
+                .map(|v| Provenance {
+                    resource_id: settings.id.clone(),
+                    path: key.to_string(),
+                    value: v.display(),
+                })
         };
         Ok(RegistryCredentials {
             url: provenance("DOCKER_REGISTRY_SERVER_URL"),
@@ -665,39 +775,77 @@ impl Facts {
         let identity = &self.site.identity;
         let Some(configured) = client_id else {
             return if identity.system_assigned {
-                PullIdentity::System { principal_id: identity.system_principal_id.clone() }
+                PullIdentity::System {
+                    principal_id: identity.system_principal_id.clone(),
+                }
             } else {
-                PullIdentity::Unresolved { configured: None, mistake: IdentityMistake::NoSystemIdentity }
+                PullIdentity::Unresolved {
+                    configured: None,
+                    mistake: IdentityMistake::NoSystemIdentity,
+                }
             };
         };
         let wanted = configured.trim();
-        if let Some(u) = identity.user_assigned.iter().find(|u| u.client_id.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(wanted))) {
+        if let Some(u) = identity.user_assigned.iter().find(|u| {
+            u.client_id
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case(wanted))
+        }) {
             return PullIdentity::User {
                 client_id: wanted.to_string(),
                 resource_id: u.resource_id.clone(),
-                principal_id: u.principal_id.clone().or_else(|| self.inventory.user_assigned_identity(&u.resource_id).and_then(|(i, _)| i.properties.principal_id.clone())),
+                principal_id: u.principal_id.clone().or_else(|| {
+                    self.inventory
+                        .user_assigned_identity(&u.resource_id)
+                        .and_then(|(i, _)| i.properties.principal_id.clone())
+                }),
             };
         }
-        let mistake = if let Some(u) = identity.user_assigned.iter().find(|u| u.principal_id.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(wanted))) {
+        let mistake = if let Some(u) = identity.user_assigned.iter().find(|u| {
+            u.principal_id
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(wanted))
+        }) {
             IdentityMistake::PrincipalIdOf(u.resource_id.clone())
         } else if wanted.starts_with('/') {
-            IdentityMistake::ResourceId { assigned: identity.user_assigned.iter().any(|u| id_key(&u.resource_id) == id_key(wanted)) }
-        } else if let Some((i, _)) = self.inventory.all_user_assigned_identities().find(|(i, _)| i.properties.client_id.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(wanted))) {
+            IdentityMistake::ResourceId {
+                assigned: identity
+                    .user_assigned
+                    .iter()
+                    .any(|u| id_key(&u.resource_id) == id_key(wanted)),
+            }
+        } else if let Some((i, _)) = self
+            .inventory
+            .all_user_assigned_identities()
+            .find(|(i, _)| {
+                i.properties
+                    .client_id
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(wanted))
+            })
+        {
             IdentityMistake::NotAssigned(i.id.clone())
         } else {
             IdentityMistake::Unknown
         };
-        PullIdentity::Unresolved { configured: Some(wanted.to_string()), mistake }
+        PullIdentity::Unresolved {
+            configured: Some(wanted.to_string()),
+            mistake,
+        }
     }
 
     /// The zones with this name (any resource group or subscription).
     pub fn zones_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a ZoneFacts> + 'a {
-        self.zones.iter().filter(move |z| z.name.eq_ignore_ascii_case(name))
+        self.zones
+            .iter()
+            .filter(move |z| z.name.eq_ignore_ascii_case(name))
     }
 
     /// The VNet (among those in the input) whose address space holds this address.
     pub fn vnet_containing(&self, ip: std::net::Ipv4Addr) -> Option<&VnetFacts> {
-        self.vnets.values().find(|v| v.address_space.iter().any(|n| n.contains(&ip)))
+        self.vnets
+            .values()
+            .find(|v| v.address_space.iter().any(|n| n.contains(&ip)))
     }
 
     /// Endpoints whose subnet's VNet is the integration VNet or peered with it.
@@ -706,9 +854,18 @@ impl Facts {
     }
 }
 
-fn select_site<'a>(inventory: &'a Inventory, app: Option<&str>) -> Result<(&'a arm::Site, &'a Origin), InputError> {
+fn select_site<'a>(
+    inventory: &'a Inventory,
+    app: Option<&str>,
+) -> Result<(&'a arm::Site, &'a Origin), InputError> {
     let sites: Vec<_> = inventory.all_sites().collect();
-    let names = || sites.iter().map(|(s, _)| s.name.clone().unwrap_or_else(|| ArmId::parse(&s.id).name)).collect::<Vec<_>>().join(", ");
+    let names = || {
+        sites
+            .iter()
+            .map(|(s, _)| s.name.clone().unwrap_or_else(|| ArmId::parse(&s.id).name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match app {
         Some(wanted) => {
             let matches: Vec<_> = sites
@@ -717,21 +874,37 @@ fn select_site<'a>(inventory: &'a Inventory, app: Option<&str>) -> Result<(&'a a
                     if wanted.starts_with('/') {
                         id_key(&s.id) == id_key(wanted)
                     } else {
-                        s.name.as_deref().unwrap_or(&ArmId::parse(&s.id).name).eq_ignore_ascii_case(wanted)
+                        s.name
+                            .as_deref()
+                            .unwrap_or(&ArmId::parse(&s.id).name)
+                            .eq_ignore_ascii_case(wanted)
                     }
                 })
                 .collect();
             match matches.as_slice() {
                 [one] => Ok(**one),
-                [] if sites.is_empty() => Err(InputError::new(format!("--app {wanted}: the input holds no Microsoft.Web/sites document"))),
-                [] => Err(InputError::new(format!("--app {wanted}: no such site in the input (it holds: {})", names()))),
-                _ => Err(InputError::new(format!("--app {wanted}: more than one site has that name; pass its full resource id"))),
+                [] if sites.is_empty() => Err(InputError::new(format!(
+                    "--app {wanted}: the input holds no Microsoft.Web/sites document"
+                ))),
+                [] => Err(InputError::new(format!(
+                    "--app {wanted}: no such site in the input (it holds: {})",
+                    names()
+                ))),
+                _ => Err(InputError::new(format!(
+                    "--app {wanted}: more than one site has that name; pass its full resource id"
+                ))),
             }
         }
         None => match sites.as_slice() {
             [one] => Ok(*one),
-            [] => Err(InputError::new("the input holds no Microsoft.Web/sites document: add the site (az webapp show -g RG -n APP)")),
-            _ => Err(InputError::new(format!("the input holds {} sites ({}): choose one with --app NAME|ID", sites.len(), names()))),
+            [] => Err(InputError::new(
+                "the input holds no Microsoft.Web/sites document: add the site (az webapp show -g RG -n APP)",
+            )),
+            _ => Err(InputError::new(format!(
+                "the input holds {} sites ({}): choose one with --app NAME|ID",
+                sites.len(),
+                names()
+            ))),
         },
     }
 }
@@ -743,20 +916,39 @@ fn site_facts(site: &arm::Site, origin: &Origin) -> SiteFacts {
     let identity_kind = identity.kind.clone().unwrap_or_default();
     SiteFacts {
         id: site.id.clone(),
-        name: site.name.clone().unwrap_or_else(|| ArmId::parse(&site.id).name),
+        name: site
+            .name
+            .clone()
+            .unwrap_or_else(|| ArmId::parse(&site.id).name),
         arm: ArmId::parse(&site.id),
         location: normalize_location(site.location.as_deref().unwrap_or("")),
-        is_linux: site.properties.reserved == Some(true) || kind_lower.split(',').any(|k| k.trim() == "linux"),
+        is_linux: site.properties.reserved == Some(true)
+            || kind_lower.split(',').any(|k| k.trim() == "linux"),
         is_function_app: kind_lower.contains("functionapp"),
-        subnet_id: site.properties.virtual_network_subnet_id.clone().filter(|s| !s.trim().is_empty()),
-        ase_id: site.properties.hosting_environment_profile.as_ref().and_then(|p| p.id.clone()).filter(|s| !s.is_empty()),
+        subnet_id: site
+            .properties
+            .virtual_network_subnet_id
+            .clone()
+            .filter(|s| !s.trim().is_empty()),
+        ase_id: site
+            .properties
+            .hosting_environment_profile
+            .as_ref()
+            .and_then(|p| p.id.clone())
+            .filter(|s| !s.is_empty()),
         identity: SiteIdentity {
-            system_assigned: identity_kind.to_ascii_lowercase().contains("systemassigned"),
+            system_assigned: identity_kind
+                .to_ascii_lowercase()
+                .contains("systemassigned"),
             system_principal_id: identity.principal_id.clone(),
             user_assigned: identity
                 .user_assigned_identities
                 .iter()
-                .map(|(id, v)| UserAssigned { resource_id: id.clone(), client_id: v.client_id.clone(), principal_id: v.principal_id.clone() })
+                .map(|(id, v)| UserAssigned {
+                    resource_id: id.clone(),
+                    client_id: v.client_id.clone(),
+                    principal_id: v.principal_id.clone(),
+                })
                 .collect(),
             kind: identity_kind,
         },
@@ -780,21 +972,45 @@ fn site_facts(site: &arm::Site, origin: &Origin) -> SiteFacts {
 fn site_config(inventory: &Inventory, site: &SiteFacts) -> Observed<SiteConfigFacts> {
     let id = format!("{}/config/web", site.id);
     if let Some((c, _)) = inventory.site_config(&id) {
-        return Observed::Present(SiteConfigFacts { id: c.id.clone(), path_prefix: "properties", fx: image::parse_fx_version(c.properties.linux_fx_version.as_deref()), raw: c.properties.clone() });
+        return Observed::Present(SiteConfigFacts {
+            id: c.id.clone(),
+            path_prefix: "properties",
+            fx: image::parse_fx_version(c.properties.linux_fx_version.as_deref()),
+            raw: c.properties.clone(),
+        });
     }
     // `az webapp show` returns siteConfig partly filled; it is the best available without config/web.
     match &site.raw.properties.site_config {
-        Some(c) if c.linux_fx_version.is_some() || c.windows_fx_version.is_some() || c.acr_use_managed_identity_creds.is_some() => {
-            Observed::Present(SiteConfigFacts { id: site.id.clone(), path_prefix: "properties.siteConfig", fx: image::parse_fx_version(c.linux_fx_version.as_deref()), raw: c.clone() })
+        Some(c)
+            if c.linux_fx_version.is_some()
+                || c.windows_fx_version.is_some()
+                || c.acr_use_managed_identity_creds.is_some() =>
+        {
+            Observed::Present(SiteConfigFacts {
+                id: site.id.clone(),
+                path_prefix: "properties.siteConfig",
+                fx: image::parse_fx_version(c.linux_fx_version.as_deref()),
+                raw: c.clone(),
+            })
         }
         _ => Observed::absent("the site configuration (config/web)", Some(&id), inventory),
     }
 }
 
-fn images(inventory: &Inventory, site: &SiteFacts, config: &Observed<SiteConfigFacts>) -> Vec<ContainerImage> {
-    let Some(config) = config.as_option() else { return Vec::new() };
+fn images(
+    inventory: &Inventory,
+    site: &SiteFacts,
+    config: &Observed<SiteConfigFacts>,
+) -> Vec<ContainerImage> {
+    let Some(config) = config.as_option() else {
+        return Vec::new();
+    };
     let fx_path = format!("{}.linuxFxVersion", config.path_prefix);
-    let make = |name: String, is_main: bool, raw: String, provenance: Provenance, sidecar_auth: Option<SidecarAuth>| ContainerImage {
+    let make = |name: String,
+                is_main: bool,
+                raw: String,
+                provenance: Provenance,
+                sidecar_auth: Option<SidecarAuth>| ContainerImage {
         parsed: image::parse(&raw),
         name,
         is_main,
@@ -803,11 +1019,33 @@ fn images(inventory: &Inventory, site: &SiteFacts, config: &Observed<SiteConfigF
         sidecar_auth,
     };
     match &config.fx {
-        FxVersion::Docker(image) => vec![make("main".into(), true, image.clone(), Provenance { resource_id: config.id.clone(), path: fx_path, value: format!("DOCKER|{image}") }, None)],
+        FxVersion::Docker(image) => vec![make(
+            "main".into(),
+            true,
+            image.clone(),
+            Provenance {
+                resource_id: config.id.clone(),
+                path: fx_path,
+                value: format!("DOCKER|{image}"),
+            },
+            None,
+        )],
         FxVersion::Compose(Ok(list)) => list
             .iter()
             .enumerate()
-            .map(|(i, image)| make(format!("compose[{i}]"), i == 0, image.clone(), Provenance { resource_id: config.id.clone(), path: fx_path.clone(), value: image.clone() }, None))
+            .map(|(i, image)| {
+                make(
+                    format!("compose[{i}]"),
+                    i == 0,
+                    image.clone(),
+                    Provenance {
+                        resource_id: config.id.clone(),
+                        path: fx_path.clone(),
+                        value: image.clone(),
+                    },
+                    None,
+                )
+            })
             .collect(),
         FxVersion::SiteContainers => {
             let mut list: Vec<ContainerImage> = inventory
@@ -818,8 +1056,17 @@ fn images(inventory: &Inventory, site: &SiteFacts, config: &Observed<SiteConfigF
                         c.name.clone().unwrap_or_else(|| ArmId::parse(&c.id).name),
                         p.is_main == Some(true),
                         p.image.clone().unwrap_or_default(),
-                        Provenance { resource_id: c.id.clone(), path: "properties.image".into(), value: p.image.clone().unwrap_or_default() },
-                        Some(SidecarAuth { auth_type: p.auth_type.clone().unwrap_or_else(|| "Anonymous".into()), client_id: p.user_managed_identity_client_id.clone(), user_name: p.user_name.clone(), password_set: p.password_secret }),
+                        Provenance {
+                            resource_id: c.id.clone(),
+                            path: "properties.image".into(),
+                            value: p.image.clone().unwrap_or_default(),
+                        },
+                        Some(SidecarAuth {
+                            auth_type: p.auth_type.clone().unwrap_or_else(|| "Anonymous".into()),
+                            client_id: p.user_managed_identity_client_id.clone(),
+                            user_name: p.user_name.clone(),
+                            password_set: p.password_secret,
+                        }),
                     )
                 })
                 .collect();
@@ -834,48 +1081,110 @@ fn routing(site: &SiteFacts, settings: Option<&AppSettings>) -> Routing {
     let mut sources = Vec::new();
     let props = &site.raw.properties;
     let mut push = |path: &str, value: String, enables: bool, resource_id: &str| {
-        sources.push(RoutingSource { provenance: Provenance { resource_id: resource_id.to_string(), path: path.to_string(), value }, enables });
+        sources.push(RoutingSource {
+            provenance: Provenance {
+                resource_id: resource_id.to_string(),
+                path: path.to_string(),
+                value,
+            },
+            enables,
+        });
     };
     if let Some(r) = &props.outbound_vnet_routing {
         if let Some(v) = r.image_pull_traffic {
-            push("properties.outboundVnetRouting.imagePullTraffic", v.to_string(), v, &site.id);
+            push(
+                "properties.outboundVnetRouting.imagePullTraffic",
+                v.to_string(),
+                v,
+                &site.id,
+            );
         }
         if let Some(v) = r.all_traffic {
             // allTraffic=false does not switch off imagePullTraffic: it only fails to enable.
             if v {
-                push("properties.outboundVnetRouting.allTraffic", v.to_string(), v, &site.id);
+                push(
+                    "properties.outboundVnetRouting.allTraffic",
+                    v.to_string(),
+                    v,
+                    &site.id,
+                );
             }
         }
     }
     if let Some(v) = props.vnet_image_pull_enabled {
-        push("properties.vnetImagePullEnabled", v.to_string(), v, &site.id);
+        push(
+            "properties.vnetImagePullEnabled",
+            v.to_string(),
+            v,
+            &site.id,
+        );
     }
     if let Some(settings) = settings {
-        if let Some(value) = settings.get("WEBSITE_PULL_IMAGE_OVER_VNET").and_then(SettingValue::visible) {
-            push("WEBSITE_PULL_IMAGE_OVER_VNET", value.to_string(), value.trim().eq_ignore_ascii_case("true"), &settings.id);
+        if let Some(value) = settings
+            .get("WEBSITE_PULL_IMAGE_OVER_VNET")
+            .and_then(SettingValue::visible)
+        {
+            push(
+                "WEBSITE_PULL_IMAGE_OVER_VNET",
+                value.to_string(),
+                value.trim().eq_ignore_ascii_case("true"),
+                &settings.id,
+            );
         }
     }
     if let Some(ase) = &site.ase_id {
-        push("properties.hostingEnvironmentProfile.id", format!("{ase} (App Service Environment: pulls over the VNet by default)"), true, &site.id);
+        push(
+            "properties.hostingEnvironmentProfile.id",
+            format!("{ase} (App Service Environment: pulls over the VNet by default)"),
+            true,
+            &site.id,
+        );
     }
-    Routing { enabled: sources.iter().any(|s| s.enables), sources }
+    Routing {
+        enabled: sources.iter().any(|s| s.enables),
+        sources,
+    }
 }
 
-fn dns_in_force(site: &SiteFacts, settings: Option<&AppSettings>, vnet: Option<&VnetFacts>) -> DnsInForce {
+fn dns_in_force(
+    site: &SiteFacts,
+    settings: Option<&AppSettings>,
+    vnet: Option<&VnetFacts>,
+) -> DnsInForce {
     let mut dns = DnsInForce::default();
     if let Some(config) = &site.raw.properties.dns_configuration {
         for (i, server) in config.dns_servers.iter().enumerate() {
-            dns.site.push(Provenance { resource_id: site.id.clone(), path: format!("properties.dnsConfiguration.dnsServers[{i}]"), value: server.trim().to_string() });
+            dns.site.push(Provenance {
+                resource_id: site.id.clone(),
+                path: format!("properties.dnsConfiguration.dnsServers[{i}]"),
+                value: server.trim().to_string(),
+            });
         }
-        if let Some(alt) = config.dns_alt_server.as_ref().filter(|s| !s.trim().is_empty()) {
-            dns.site.push(Provenance { resource_id: site.id.clone(), path: "properties.dnsConfiguration.dnsAltServer".into(), value: alt.trim().to_string() });
+        if let Some(alt) = config
+            .dns_alt_server
+            .as_ref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            dns.site.push(Provenance {
+                resource_id: site.id.clone(),
+                path: "properties.dnsConfiguration.dnsAltServer".into(),
+                value: alt.trim().to_string(),
+            });
         }
     }
     if let Some(settings) = settings {
         let from_settings: Vec<Provenance> = ["WEBSITE_DNS_SERVER", "WEBSITE_DNS_ALT_SERVER"]
             .iter()
             .filter_map(|key| {
-                settings.get(key).and_then(SettingValue::visible).filter(|v| !v.trim().is_empty()).map(|v| Provenance { resource_id: settings.id.clone(), path: key.to_string(), value: v.trim().to_string() })
+                settings
+                    .get(key)
+                    .and_then(SettingValue::visible)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| Provenance {
+                        resource_id: settings.id.clone(),
+                        path: key.to_string(),
+                        value: v.trim().to_string(),
+                    })
             })
             .collect();
         if dns.site.is_empty() {
@@ -885,7 +1194,16 @@ fn dns_in_force(site: &SiteFacts, settings: Option<&AppSettings>, vnet: Option<&
         }
     }
     if let Some(vnet) = vnet {
-        dns.vnet = vnet.dns_servers.iter().enumerate().map(|(i, s)| Provenance { resource_id: vnet.id.clone(), path: format!("properties.dhcpOptions.dnsServers[{i}]"), value: s.trim().to_string() }).collect();
+        dns.vnet = vnet
+            .dns_servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Provenance {
+                resource_id: vnet.id.clone(),
+                path: format!("properties.dhcpOptions.dnsServers[{i}]"),
+                value: s.trim().to_string(),
+            })
+            .collect();
     }
     dns
 }
@@ -911,20 +1229,45 @@ fn vnet_facts(inventory: &Inventory, vnet: &arm::VirtualNetwork, origin: &Origin
     }
     VnetFacts {
         id: vnet.id.clone(),
-        name: vnet.name.clone().unwrap_or_else(|| ArmId::parse(&vnet.id).name),
+        name: vnet
+            .name
+            .clone()
+            .unwrap_or_else(|| ArmId::parse(&vnet.id).name),
         location: normalize_location(vnet.location.as_deref().unwrap_or("")),
-        address_space: parse_prefixes(&props.address_space.clone().unwrap_or_default().address_prefixes).0,
+        address_space: parse_prefixes(
+            &props
+                .address_space
+                .clone()
+                .unwrap_or_default()
+                .address_prefixes,
+        )
+        .0,
         dns_servers: props.dhcp_options.clone().unwrap_or_default().dns_servers,
         peerings: peerings
             .values()
             .map(|p| PeeringFacts {
                 id: p.id.clone(),
                 name: p.name.clone().unwrap_or_else(|| ArmId::parse(&p.id).name),
-                remote_vnet_id: p.properties.remote_virtual_network.as_ref().and_then(|r| r.id.clone()).unwrap_or_default(),
+                remote_vnet_id: p
+                    .properties
+                    .remote_virtual_network
+                    .as_ref()
+                    .and_then(|r| r.id.clone())
+                    .unwrap_or_default(),
                 state: p.properties.peering_state.clone().unwrap_or_default(),
                 sync_level: p.properties.peering_sync_level.clone().unwrap_or_default(),
-                allow_virtual_network_access: p.properties.allow_virtual_network_access.unwrap_or(true),
-                remote_address_space: parse_prefixes(&p.properties.remote_address_space.clone().unwrap_or_default().address_prefixes).0,
+                allow_virtual_network_access: p
+                    .properties
+                    .allow_virtual_network_access
+                    .unwrap_or(true),
+                remote_address_space: parse_prefixes(
+                    &p.properties
+                        .remote_address_space
+                        .clone()
+                        .unwrap_or_default()
+                        .address_prefixes,
+                )
+                .0,
             })
             .collect(),
         origin: origin.clone(),
@@ -942,14 +1285,27 @@ fn subnet_facts(subnet: &arm::Subnet, origin: &Origin) -> SubnetFacts {
     let (prefixes, unparsed_prefixes) = parse_prefixes(&raw);
     SubnetFacts {
         id: subnet.id.clone(),
-        name: subnet.name.clone().unwrap_or_else(|| ArmId::parse(&subnet.id).name),
+        name: subnet
+            .name
+            .clone()
+            .unwrap_or_else(|| ArmId::parse(&subnet.id).name),
         vnet_id: parent_id(&subnet.id),
         prefixes,
         unparsed_prefixes,
-        delegations: props.delegations.iter().filter_map(|d| d.properties.service_name.clone()).collect(),
-        nsg_id: props.network_security_group.as_ref().and_then(|r| r.id.clone()),
+        delegations: props
+            .delegations
+            .iter()
+            .filter_map(|d| d.properties.service_name.clone())
+            .collect(),
+        nsg_id: props
+            .network_security_group
+            .as_ref()
+            .and_then(|r| r.id.clone()),
         route_table_id: props.route_table.as_ref().and_then(|r| r.id.clone()),
-        private_endpoint_network_policies: props.private_endpoint_network_policies.clone().unwrap_or_else(|| "Disabled".into()),
+        private_endpoint_network_policies: props
+            .private_endpoint_network_policies
+            .clone()
+            .unwrap_or_else(|| "Disabled".into()),
         origin: origin.clone(),
     }
 }
@@ -958,27 +1314,63 @@ fn plan_facts(plan: &arm::Plan) -> PlanFacts {
     let sku = plan.sku.clone().unwrap_or_default();
     PlanFacts {
         id: plan.id.clone(),
-        name: plan.name.clone().unwrap_or_else(|| ArmId::parse(&plan.id).name),
+        name: plan
+            .name
+            .clone()
+            .unwrap_or_else(|| ArmId::parse(&plan.id).name),
         sku_name: sku.name.unwrap_or_default(),
         sku_tier: sku.tier.unwrap_or_default(),
         capacity: sku.capacity,
         maximum_workers: plan.properties.maximum_number_of_workers,
-        elastic_maximum: plan.properties.maximum_elastic_worker_count.filter(|_| plan.properties.elastic_scale_enabled == Some(true)),
-        is_linux: plan.properties.reserved == Some(true) || plan.kind.as_deref().unwrap_or("").to_ascii_lowercase().contains("linux"),
-        ase_id: plan.properties.hosting_environment_profile.as_ref().and_then(|p| p.id.clone()),
+        elastic_maximum: plan
+            .properties
+            .maximum_elastic_worker_count
+            .filter(|_| plan.properties.elastic_scale_enabled == Some(true)),
+        is_linux: plan.properties.reserved == Some(true)
+            || plan
+                .kind
+                .as_deref()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .contains("linux"),
+        ase_id: plan
+            .properties
+            .hosting_environment_profile
+            .as_ref()
+            .and_then(|p| p.id.clone()),
     }
 }
 
-fn registry_lookup(inventory: &Inventory, host: Option<&str>, registry_id: Option<&str>, cloud: Cloud) -> RegistryLookup {
-    let Some(host) = host else { return RegistryLookup::NoImage };
+fn registry_lookup(
+    inventory: &Inventory,
+    host: Option<&str>,
+    registry_id: Option<&str>,
+    cloud: Cloud,
+) -> RegistryLookup {
+    let Some(host) = host else {
+        return RegistryLookup::NoImage;
+    };
     let found = match registry_id {
         Some(id) => inventory.registry(id),
-        None => inventory.all_registries().find(|(r, _)| r.properties.login_server.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(host))),
+        None => inventory.all_registries().find(|(r, _)| {
+            r.properties
+                .login_server
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case(host))
+        }),
     };
     match found {
         Some((r, origin)) => RegistryLookup::Acr(Box::new(registry_facts(inventory, r, origin))),
-        None if Cloud::from_login_server(host).is_some() || host.ends_with(&format!(".{}", cloud.acr_suffix())) => RegistryLookup::AcrNotFound { host: host.to_string() },
-        None => RegistryLookup::Custom { host: host.to_string() },
+        None if Cloud::from_login_server(host).is_some()
+            || host.ends_with(&format!(".{}", cloud.acr_suffix())) =>
+        {
+            RegistryLookup::AcrNotFound {
+                host: host.to_string(),
+            }
+        }
+        None => RegistryLookup::Custom {
+            host: host.to_string(),
+        },
     }
 }
 
@@ -996,15 +1388,31 @@ fn registry_facts(inventory: &Inventory, r: &arm::Registry, origin: &Origin) -> 
     let embedded = p.private_endpoint_connections.iter();
     let children = inventory.registry_connections_below(&r.id).map(|(c, _)| c);
     for c in embedded.chain(children) {
-        let pe = c.properties.private_endpoint.as_ref().and_then(|e| e.id.clone()).unwrap_or_default();
-        let id = c.id.clone().unwrap_or_else(|| format!("{}/privateEndpointConnections/{}", r.id, c.name.clone().unwrap_or_default()));
+        let pe = c
+            .properties
+            .private_endpoint
+            .as_ref()
+            .and_then(|e| e.id.clone())
+            .unwrap_or_default();
+        let id = c.id.clone().unwrap_or_else(|| {
+            format!(
+                "{}/privateEndpointConnections/{}",
+                r.id,
+                c.name.clone().unwrap_or_default()
+            )
+        });
         connections.insert(
             id_key(&id),
             RegistryConnection {
                 name: c.name.clone().unwrap_or_else(|| ArmId::parse(&id).name),
                 id,
                 private_endpoint_id: pe,
-                status: c.properties.private_link_service_connection_state.as_ref().and_then(|s| s.status.clone()).unwrap_or_default(),
+                status: c
+                    .properties
+                    .private_link_service_connection_state
+                    .as_ref()
+                    .and_then(|s| s.status.clone())
+                    .unwrap_or_default(),
             },
         );
     }
@@ -1014,15 +1422,38 @@ fn registry_facts(inventory: &Inventory, r: &arm::Registry, origin: &Origin) -> 
         name: r.name.clone().unwrap_or_else(|| ArmId::parse(&r.id).name),
         arm: ArmId::parse(&r.id),
         location,
-        sku: r.sku.as_ref().and_then(|s| s.name.clone().or(s.tier.clone())).unwrap_or_default(),
-        login_server: p.login_server.clone().unwrap_or_default().to_ascii_lowercase(),
-        public_network_access: p.public_network_access.clone().unwrap_or_else(|| "Enabled".into()),
+        sku: r
+            .sku
+            .as_ref()
+            .and_then(|s| s.name.clone().or(s.tier.clone()))
+            .unwrap_or_default(),
+        login_server: p
+            .login_server
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+        public_network_access: p
+            .public_network_access
+            .clone()
+            .unwrap_or_else(|| "Enabled".into()),
         default_action: rules.default_action.unwrap_or_else(|| "Allow".into()),
-        ip_rules: rules.ip_rules.iter().filter_map(|i| i.value.clone()).collect(),
+        ip_rules: rules
+            .ip_rules
+            .iter()
+            .filter_map(|i| i.value.clone())
+            .collect(),
         admin_user_enabled: p.admin_user_enabled == Some(true),
         anonymous_pull_enabled: p.anonymous_pull_enabled == Some(true),
-        role_assignment_mode: p.role_assignment_mode.clone().unwrap_or_else(|| "LegacyRegistryPermissions".into()),
-        arm_audience_tokens: p.policies.as_ref().and_then(|x| x.azure_ad_authentication_as_arm_policy.as_ref()).and_then(|x| x.status.clone()).unwrap_or_else(|| "enabled".into()),
+        role_assignment_mode: p
+            .role_assignment_mode
+            .clone()
+            .unwrap_or_else(|| "LegacyRegistryPermissions".into()),
+        arm_audience_tokens: p
+            .policies
+            .as_ref()
+            .and_then(|x| x.azure_ad_authentication_as_arm_policy.as_ref())
+            .and_then(|x| x.status.clone())
+            .unwrap_or_else(|| "enabled".into()),
         data_endpoint_enabled: p.data_endpoint_enabled == Some(true),
         data_regions,
         connections: connections.into_values().collect(),
@@ -1032,7 +1463,11 @@ fn registry_facts(inventory: &Inventory, r: &arm::Registry, origin: &Origin) -> 
 
 /// The private endpoints that serve the image's registry: for ACR, those connected to the
 /// registry (from either side); for a custom registry, those whose NIC serves its host name.
-fn endpoints(inventory: &Inventory, registry: &RegistryLookup, host: Option<&str>) -> Vec<Endpoint> {
+fn endpoints(
+    inventory: &Inventory,
+    registry: &RegistryLookup,
+    host: Option<&str>,
+) -> Vec<Endpoint> {
     let mut ids: Vec<String> = Vec::new();
     let mut add = |id: &str| {
         if !id.is_empty() && !ids.iter().any(|x| id_key(x) == id_key(id)) {
@@ -1045,8 +1480,17 @@ fn endpoints(inventory: &Inventory, registry: &RegistryLookup, host: Option<&str
                 add(&c.private_endpoint_id);
             }
             for (pe, _) in inventory.all_private_endpoints() {
-                let all = pe.properties.private_link_service_connections.iter().chain(&pe.properties.manual_private_link_service_connections);
-                if all.clone().any(|c| c.properties.private_link_service_id.as_deref().is_some_and(|t| id_key(t) == id_key(&r.id))) {
+                let all = pe
+                    .properties
+                    .private_link_service_connections
+                    .iter()
+                    .chain(&pe.properties.manual_private_link_service_connections);
+                if all.clone().any(|c| {
+                    c.properties
+                        .private_link_service_id
+                        .as_deref()
+                        .is_some_and(|t| id_key(t) == id_key(&r.id))
+                }) {
                     add(&pe.id);
                 }
             }
@@ -1055,14 +1499,31 @@ fn endpoints(inventory: &Inventory, registry: &RegistryLookup, host: Option<&str
             let host = host.unwrap_or_default();
             for (nic, _) in inventory.all_network_interfaces() {
                 let serves = nic.properties.ip_configurations.iter().any(|c| {
-                    c.properties.private_link_connection_properties.as_ref().is_some_and(|p| p.fqdns.iter().any(|f| f.trim_end_matches('.').eq_ignore_ascii_case(host)))
+                    c.properties
+                        .private_link_connection_properties
+                        .as_ref()
+                        .is_some_and(|p| {
+                            p.fqdns
+                                .iter()
+                                .any(|f| f.trim_end_matches('.').eq_ignore_ascii_case(host))
+                        })
                 });
-                if let Some(pe) = nic.properties.private_endpoint.as_ref().and_then(|p| p.id.clone()).filter(|_| serves) {
+                if let Some(pe) = nic
+                    .properties
+                    .private_endpoint
+                    .as_ref()
+                    .and_then(|p| p.id.clone())
+                    .filter(|_| serves)
+                {
                     add(&pe);
                 }
             }
             for (pe, _) in inventory.all_private_endpoints() {
-                if pe.properties.custom_dns_configs.iter().any(|c| c.fqdn.as_deref().is_some_and(|f| f.trim_end_matches('.').eq_ignore_ascii_case(host))) {
+                if pe.properties.custom_dns_configs.iter().any(|c| {
+                    c.fqdn
+                        .as_deref()
+                        .is_some_and(|f| f.trim_end_matches('.').eq_ignore_ascii_case(host))
+                }) {
                     add(&pe.id);
                 }
             }
@@ -1074,23 +1535,51 @@ fn endpoints(inventory: &Inventory, registry: &RegistryLookup, host: Option<&str
 
 fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
     let Some((pe, _)) = inventory.private_endpoint(id) else {
-        return Endpoint { id: id.to_string(), name: ArmId::parse(id).name, arm: ArmId::parse(id), subnet_id: None, connections: Vec::new(), nic_ids: Vec::new(), missing_nics: Vec::new(), members: Vec::new(), zone_groups: Vec::new(), document_missing: true };
+        return Endpoint {
+            id: id.to_string(),
+            name: ArmId::parse(id).name,
+            arm: ArmId::parse(id),
+            subnet_id: None,
+            connections: Vec::new(),
+            nic_ids: Vec::new(),
+            missing_nics: Vec::new(),
+            members: Vec::new(),
+            zone_groups: Vec::new(),
+            document_missing: true,
+        };
     };
     let p = &pe.properties;
     let connections = p
         .private_link_service_connections
         .iter()
         .map(|c| (c, false))
-        .chain(p.manual_private_link_service_connections.iter().map(|c| (c, true)))
+        .chain(
+            p.manual_private_link_service_connections
+                .iter()
+                .map(|c| (c, true)),
+        )
         .map(|(c, manual)| EndpointConnection {
             name: c.name.clone().unwrap_or_default(),
-            target_id: c.properties.private_link_service_id.clone().unwrap_or_default(),
+            target_id: c
+                .properties
+                .private_link_service_id
+                .clone()
+                .unwrap_or_default(),
             group_ids: c.properties.group_ids.clone(),
-            status: c.properties.private_link_service_connection_state.as_ref().and_then(|s| s.status.clone()).unwrap_or_default(),
+            status: c
+                .properties
+                .private_link_service_connection_state
+                .as_ref()
+                .and_then(|s| s.status.clone())
+                .unwrap_or_default(),
             manual,
         })
         .collect();
-    let nic_ids: Vec<String> = p.network_interfaces.iter().filter_map(|n| n.id.clone()).collect();
+    let nic_ids: Vec<String> = p
+        .network_interfaces
+        .iter()
+        .filter_map(|n| n.id.clone())
+        .collect();
     let mut members = Vec::new();
     let mut missing_nics = Vec::new();
     for nic_id in &nic_ids {
@@ -1099,15 +1588,27 @@ fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
             continue;
         };
         for (i, config) in nic.properties.ip_configurations.iter().enumerate() {
-            let Some(link) = &config.properties.private_link_connection_properties else { continue };
-            let raw_ip = config.properties.private_ip_address.clone().unwrap_or_default();
+            let Some(link) = &config.properties.private_link_connection_properties else {
+                continue;
+            };
+            let raw_ip = config
+                .properties
+                .private_ip_address
+                .clone()
+                .unwrap_or_default();
             for fqdn in &link.fqdns {
                 members.push(EndpointMember {
                     member: link.required_member_name.clone().unwrap_or_default(),
                     fqdn: fqdn.trim_end_matches('.').to_ascii_lowercase(),
                     ip: net::parse_ipv4_lenient(&raw_ip),
                     raw_ip: raw_ip.clone(),
-                    provenance: Provenance { resource_id: nic.id.clone(), path: format!("properties.ipConfigurations[{i}].properties.privateIPAddress"), value: raw_ip.clone() },
+                    provenance: Provenance {
+                        resource_id: nic.id.clone(),
+                        path: format!(
+                            "properties.ipConfigurations[{i}].properties.privateIPAddress"
+                        ),
+                        value: raw_ip.clone(),
+                    },
                 });
             }
         }
@@ -1115,13 +1616,19 @@ fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
     if members.is_empty() {
         // Without the NIC, customDnsConfigs is the next best statement of the endpoint's names.
         for (i, c) in p.custom_dns_configs.iter().enumerate() {
-            let (Some(fqdn), Some(ip)) = (&c.fqdn, c.ip_addresses.first()) else { continue };
+            let (Some(fqdn), Some(ip)) = (&c.fqdn, c.ip_addresses.first()) else {
+                continue;
+            };
             members.push(EndpointMember {
                 member: String::new(),
                 fqdn: fqdn.trim_end_matches('.').to_ascii_lowercase(),
                 ip: net::parse_ipv4_lenient(ip),
                 raw_ip: ip.clone(),
-                provenance: Provenance { resource_id: pe.id.clone(), path: format!("properties.customDnsConfigs[{i}].ipAddresses[0]"), value: ip.clone() },
+                provenance: Provenance {
+                    resource_id: pe.id.clone(),
+                    path: format!("properties.customDnsConfigs[{i}].ipAddresses[0]"),
+                    value: ip.clone(),
+                },
             });
         }
     }
@@ -1130,7 +1637,12 @@ fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
         .map(|(g, _)| ZoneGroupFacts {
             id: g.id.clone(),
             name: g.name.clone().unwrap_or_else(|| ArmId::parse(&g.id).name),
-            zone_ids: g.properties.private_dns_zone_configs.iter().filter_map(|c| c.properties.private_dns_zone_id.clone()).collect(),
+            zone_ids: g
+                .properties
+                .private_dns_zone_configs
+                .iter()
+                .filter_map(|c| c.properties.private_dns_zone_id.clone())
+                .collect(),
         })
         .collect();
     Endpoint {
@@ -1148,30 +1660,72 @@ fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
 }
 
 fn zone_facts(inventory: &Inventory, zone: &arm::PrivateDnsZone) -> ZoneFacts {
-    let name = zone.name.clone().unwrap_or_else(|| ArmId::parse(&zone.id).name).to_ascii_lowercase();
+    let name = zone
+        .name
+        .clone()
+        .unwrap_or_else(|| ArmId::parse(&zone.id).name)
+        .to_ascii_lowercase();
     let links: Vec<LinkFacts> = inventory
         .virtual_network_links_below(&zone.id)
         .map(|(l, _)| LinkFacts {
             id: l.id.clone(),
             name: l.name.clone().unwrap_or_else(|| ArmId::parse(&l.id).name),
-            vnet_id: l.properties.virtual_network.as_ref().and_then(|v| v.id.clone()).unwrap_or_default(),
-            state: l.properties.virtual_network_link_state.clone().unwrap_or_else(|| "Completed".into()),
-            resolution_policy: l.properties.resolution_policy.clone().unwrap_or_else(|| "Default".into()),
+            vnet_id: l
+                .properties
+                .virtual_network
+                .as_ref()
+                .and_then(|v| v.id.clone())
+                .unwrap_or_default(),
+            state: l
+                .properties
+                .virtual_network_link_state
+                .clone()
+                .unwrap_or_else(|| "Completed".into()),
+            resolution_policy: l
+                .properties
+                .resolution_policy
+                .clone()
+                .unwrap_or_else(|| "Default".into()),
         })
         .collect();
     let a_records: BTreeMap<String, ARecordFacts> = inventory
         .a_record_sets_below(&zone.id)
         .map(|(r, _)| {
-            let name = r.name.clone().unwrap_or_else(|| ArmId::parse(&r.id).name).to_ascii_lowercase();
-            (name.clone(), ARecordFacts { id: r.id.clone(), name, ips: r.properties.a_records.iter().filter_map(|a| a.ipv4_address.clone()).collect() })
+            let name = r
+                .name
+                .clone()
+                .unwrap_or_else(|| ArmId::parse(&r.id).name)
+                .to_ascii_lowercase();
+            (
+                name.clone(),
+                ARecordFacts {
+                    id: r.id.clone(),
+                    name,
+                    ips: r
+                        .properties
+                        .a_records
+                        .iter()
+                        .filter_map(|a| a.ipv4_address.clone())
+                        .collect(),
+                },
+            )
         })
         .collect();
-    let records_in_input = inventory.below(&zone.id).filter(|e| !matches!(e.resource, inventory::Resource::VirtualNetworkLink(_))).count() as i64;
+    let records_in_input = inventory
+        .below(&zone.id)
+        .filter(|e| !matches!(e.resource, inventory::Resource::VirtualNetworkLink(_)))
+        .count() as i64;
     ZoneFacts {
         id: zone.id.clone(),
         arm: ArmId::parse(&zone.id),
-        records_missing_from_input: zone.properties.number_of_record_sets.is_some_and(|n| n - 1 > records_in_input),
-        links_missing_from_input: zone.properties.number_of_virtual_network_links.is_some_and(|n| n > links.len() as i64),
+        records_missing_from_input: zone
+            .properties
+            .number_of_record_sets
+            .is_some_and(|n| n - 1 > records_in_input),
+        links_missing_from_input: zone
+            .properties
+            .number_of_virtual_network_links
+            .is_some_and(|n| n > links.len() as i64),
         name,
         links,
         a_records,

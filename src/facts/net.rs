@@ -20,7 +20,10 @@ pub fn usable_addresses(net: &Ipv4Net) -> u64 {
 /// An address in RFC 1918, CGNAT (100.64/10) or another range that is never a public ACR
 /// front end.
 pub fn is_private(ip: Ipv4Addr) -> bool {
-    ip.is_private() || ip.is_loopback() || ip.is_link_local() || Ipv4Net::new(Ipv4Addr::new(100, 64, 0, 0), 10).is_ok_and(|n| n.contains(&ip))
+    ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || Ipv4Net::new(Ipv4Addr::new(100, 64, 0, 0), 10).is_ok_and(|n| n.contains(&ip))
 }
 
 #[cfg(test)]
@@ -29,7 +32,10 @@ mod tests {
 
     #[test]
     fn lenient_parse_and_reserved_addresses() {
-        assert_eq!(parse_ipv4_lenient(" 172.20.2.16/28"), Some(Ipv4Addr::new(172, 20, 2, 16)));
+        assert_eq!(
+            parse_ipv4_lenient(" 172.20.2.16/28"),
+            Some(Ipv4Addr::new(172, 20, 2, 16))
+        );
         assert_eq!(parse_ipv4_lenient("nope"), None);
         assert_eq!(usable_addresses(&"10.0.0.0/28".parse().unwrap()), 11);
         assert_eq!(usable_addresses(&"10.0.0.0/26".parse().unwrap()), 59);

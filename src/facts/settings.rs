@@ -29,7 +29,10 @@ pub enum SettingValue {
     /// An allow-listed value, as set.
     Visible(String),
     /// A value that must not be shown; only its shape is kept.
-    Hidden { empty: bool, key_vault_reference: bool },
+    Hidden {
+        empty: bool,
+        key_vault_reference: bool,
+    },
 }
 
 impl SettingValue {
@@ -138,9 +141,18 @@ mod tests {
         let resource = AppSettingsResource {
             id: "x".into(),
             properties: [
-                ("DOCKER_REGISTRY_SERVER_PASSWORD".to_string(), Some("hunter2".to_string())),
-                ("docker_registry_server_url".to_string(), Some("https://r.azurecr.io".to_string())),
-                ("API_KEY".to_string(), Some("@Microsoft.KeyVault(SecretUri=https://v/s)".to_string())),
+                (
+                    "DOCKER_REGISTRY_SERVER_PASSWORD".to_string(),
+                    Some("hunter2".to_string()),
+                ),
+                (
+                    "docker_registry_server_url".to_string(),
+                    Some("https://r.azurecr.io".to_string()),
+                ),
+                (
+                    "API_KEY".to_string(),
+                    Some("@Microsoft.KeyVault(SecretUri=https://v/s)".to_string()),
+                ),
             ]
             .into_iter()
             .collect(),
@@ -150,7 +162,10 @@ mod tests {
         let password = settings.get("DOCKER_REGISTRY_SERVER_PASSWORD").unwrap();
         assert!(password.is_set() && password.visible().is_none());
         assert_eq!(
-            settings.get("DOCKER_REGISTRY_SERVER_URL").unwrap().visible(),
+            settings
+                .get("DOCKER_REGISTRY_SERVER_URL")
+                .unwrap()
+                .visible(),
             Some("https://r.azurecr.io")
         );
         assert!(settings.get("api_key").unwrap().is_key_vault_reference());

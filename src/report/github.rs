@@ -8,7 +8,9 @@ use crate::checks::Status;
 
 /// Escapes a command's message (`%`, CR, LF).
 fn data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a command property (also `:` and `,`).
@@ -30,8 +32,26 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             message.push_str("\nFix: ");
             message.push_str(fix);
         }
-        let file = r.evidence.first().and_then(|e| report.origin_of(&e.resource_id)).map(|f| format!("file={},", property(f))).unwrap_or_default();
-        writeln!(out, "::{command} {file}title={}::{}", property(&format!("{} {}", r.id, r.title)), data(&message))?;
+        let file = r
+            .evidence
+            .first()
+            .and_then(|e| report.origin_of(&e.resource_id))
+            .map(|f| format!("file={},", property(f)))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "::{command} {file}title={}::{}",
+            property(&format!("{} {}", r.id, r.title)),
+            data(&message)
+        )?;
     }
-    writeln!(out, "::notice title=pullpath::{}", data(&format!("{}: {}", report.summary.verdict.as_str(), report.summary.line())))
+    writeln!(
+        out,
+        "::notice title=pullpath::{}",
+        data(&format!(
+            "{}: {}",
+            report.summary.verdict.as_str(),
+            report.summary.line()
+        ))
+    )
 }

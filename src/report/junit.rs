@@ -25,12 +25,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             Status::Warn if !report.fail_on_warn => TestCaseStatus::success(),
             Status::Warn | Status::Fail => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_message(r.message.clone()).set_type(r.status.as_str()).set_description(detail.clone());
+                s.set_message(r.message.clone())
+                    .set_type(r.status.as_str())
+                    .set_description(detail.clone());
                 s
             }
             Status::Error => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-                s.set_message(r.message.clone()).set_type("error").set_description(detail.clone());
+                s.set_message(r.message.clone())
+                    .set_type("error")
+                    .set_description(detail.clone());
                 s
             }
             Status::Skip => {

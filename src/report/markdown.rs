@@ -30,7 +30,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## pullpath: {verdict} — `{}`", report.target.app)?;
     writeln!(out)?;
     if let Some(image) = &report.target.image {
-        writeln!(out, "Image `{image}`{}.", report.target.registry.as_ref().map(|r| format!(" from registry `{r}`")).unwrap_or_default())?;
+        writeln!(
+            out,
+            "Image `{image}`{}.",
+            report
+                .target
+                .registry
+                .as_ref()
+                .map(|r| format!(" from registry `{r}`"))
+                .unwrap_or_default()
+        )?;
     }
     writeln!(out, "{}.", report.summary.line())?;
     writeln!(out)?;
@@ -55,12 +64,23 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out)?;
         }
     }
-    writeln!(out, "<details><summary>All {} checks</summary>", report.checks.len())?;
+    writeln!(
+        out,
+        "<details><summary>All {} checks</summary>",
+        report.checks.len()
+    )?;
     writeln!(out)?;
     writeln!(out, "| | check | title | result |")?;
     writeln!(out, "|---|---|---|---|")?;
     for r in &report.checks {
-        writeln!(out, "| {} | {} | {} | {} |", icon(r.status), r.id, cell(r.title), cell(&r.message))?;
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            icon(r.status),
+            r.id,
+            cell(r.title),
+            cell(&r.message)
+        )?;
     }
     writeln!(out)?;
     writeln!(out, "</details>")

@@ -86,7 +86,13 @@ impl Verdict {
 impl Summary {
     pub fn of(checks: &[CheckResult], fail_on_warn: bool) -> Summary {
         let count = |s: Status| checks.iter().filter(|c| c.status == s).count();
-        let (pass, warn, fail, skip, error) = (count(Status::Pass), count(Status::Warn), count(Status::Fail), count(Status::Skip), count(Status::Error));
+        let (pass, warn, fail, skip, error) = (
+            count(Status::Pass),
+            count(Status::Warn),
+            count(Status::Fail),
+            count(Status::Skip),
+            count(Status::Error),
+        );
         let verdict = if fail > 0 || (fail_on_warn && warn > 0) {
             Verdict::Fail
         } else if error > 0 {
@@ -94,11 +100,21 @@ impl Summary {
         } else {
             Verdict::Pass
         };
-        Summary { verdict, pass, warn, fail, skip, error }
+        Summary {
+            verdict,
+            pass,
+            warn,
+            fail,
+            skip,
+            error,
+        }
     }
 
     pub fn line(&self) -> String {
-        format!("{} failed, {} warnings, {} passed, {} skipped, {} errors", self.fail, self.warn, self.pass, self.skip, self.error)
+        format!(
+            "{} failed, {} warnings, {} passed, {} skipped, {} errors",
+            self.fail, self.warn, self.pass, self.skip, self.error
+        )
     }
 }
 
@@ -115,7 +131,10 @@ impl Report {
     /// The file a resource's document came from, when known.
     pub fn origin_of(&self, resource_id: &str) -> Option<&str> {
         let key = resource_id.to_ascii_lowercase();
-        self.origins.iter().find(|(id, _)| *id == key || key.starts_with(&format!("{id}/"))).map(|(_, f)| f.as_str())
+        self.origins
+            .iter()
+            .find(|(id, _)| *id == key || key.starts_with(&format!("{id}/")))
+            .map(|(_, f)| f.as_str())
     }
 }
 
@@ -134,7 +153,12 @@ pub struct RenderOptions {
     pub color: bool,
 }
 
-pub fn render(format: Format, report: &Report, out: &mut dyn Write, options: &RenderOptions) -> io::Result<()> {
+pub fn render(
+    format: Format,
+    report: &Report,
+    out: &mut dyn Write,
+    options: &RenderOptions,
+) -> io::Result<()> {
     match format {
         Format::Table => table::render(report, out, options.color),
         Format::Json => json::render(report, out),
@@ -148,7 +172,11 @@ pub fn render(format: Format, report: &Report, out: &mut dyn Write, options: &Re
 /// A one-line evidence summary: `resource › path: expected X, found Y`.
 pub(crate) fn evidence_line(e: &crate::checks::Evidence) -> String {
     let name = e.resource_id.rsplit('/').next().unwrap_or(&e.resource_id);
-    let mut line = if e.path.is_empty() { name.to_string() } else { format!("{name} › {}", e.path) };
+    let mut line = if e.path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} › {}", e.path)
+    };
     match (&e.expected, &e.actual) {
         (Some(x), Some(a)) => line.push_str(&format!(": expected {x}, found {a}")),
         (Some(x), None) => line.push_str(&format!(": expected {x}")),

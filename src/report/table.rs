@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_HORIZONTAL_ONLY;
-use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, Color, ContentArrangement, LineStyle, Table};
 
 use super::{Report, Verdict, evidence_line};
 use crate::checks::Status;
@@ -21,23 +21,51 @@ fn status_color(status: Status) -> Color {
 }
 
 fn paint(text: &str, code: &str, color: bool) -> String {
-    if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+    if color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
 }
 
 pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
     let target = &report.target;
-    writeln!(out, "pullpath {} — app {}", report.tool.version, target.app)?;
+    let app = crate::facts::ArmId::parse(&target.app);
+    writeln!(
+        out,
+        "pullpath {} · app {} (resource group {})",
+        report.tool.version, app.name, app.resource_group
+    )?;
     if let Some(image) = &target.image {
-        writeln!(out, "image {image}{}", target.registry.as_ref().map(|r| format!(" (registry {r})")).unwrap_or_default())?;
+        let registry = target
+            .registry
+            .as_deref()
+            .map(|r| crate::facts::ArmId::parse(r).name)
+            .map(|r| format!(" · registry {r}"))
+            .unwrap_or_default();
+        writeln!(out, "image {image}{registry}")?;
     }
-    writeln!(out, "source: {} {} ({} documents)", report.source.kind, report.source.path.as_deref().unwrap_or(""), report.source.documents)?;
+    writeln!(
+        out,
+        "{} {} · {} documents",
+        report.source.kind,
+        report.source.path.as_deref().unwrap_or(""),
+        report.source.documents
+    )?;
     writeln!(out)?;
 
     if !report.root_causes.is_empty() {
         writeln!(out, "{}", paint("Root causes", "1;31", color))?;
         for (n, id) in report.root_causes.iter().enumerate() {
             let Some(r) = report.result(id) else { continue };
-            writeln!(out, "{}. {} {} [{}]", n + 1, paint(r.id, "1", color), r.title, r.severity.as_str())?;
+            writeln!(
+                out,
+                "{}. {} {} [{}]",
+                n + 1,
+                paint(r.id, "1", color),
+                r.title,
+                r.severity.as_str()
+            )?;
             writeln!(out, "   {}", r.message)?;
             for e in &r.evidence {
                 writeln!(out, "   · {}", evidence_line(e))?;
@@ -54,7 +82,15 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
     }
 
     let mut table = Table::new();
-    table.load_style(UTF8_HORIZONTAL_ONLY).set_content_arrangement(ContentArrangement::Dynamic).set_width(120);
+    table
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(120);
+    // Rules above and below the header and at the end; none between rows.
+    table.load_style(
+        UTF8_HORIZONTAL_ONLY
+            .row_separator(LineStyle::none())
+            .header_separator(LineStyle::none().fill('─').junction('─')),
+    );
     if !color {
         table.force_no_tty();
     } else {
@@ -66,7 +102,12 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
         if color {
             status = status.fg(status_color(r.status));
         }
-        table.add_row(vec![status, Cell::new(r.id), Cell::new(r.title), Cell::new(&r.message)]);
+        table.add_row(vec![
+            status,
+            Cell::new(r.id),
+            Cell::new(r.title),
+            Cell::new(&r.message),
+        ]);
     }
     writeln!(out, "{table}")?;
     writeln!(out)?;
@@ -75,6 +116,10 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
         Verdict::Fail => paint("FAIL", "1;31", color),
         Verdict::Inconclusive => paint("INCONCLUSIVE", "1;35", color),
     };
-    let roots = if report.root_causes.is_empty() { String::new() } else { format!(" — root cause: {}", report.root_causes.join(", ")) };
+    let roots = if report.root_causes.is_empty() {
+        String::new()
+    } else {
+        format!(" — root cause: {}", report.root_causes.join(", "))
+    };
     writeln!(out, "verdict: {verdict} — {}{roots}", report.summary.line())
 }
