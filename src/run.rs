@@ -84,8 +84,16 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
     })
 }
 
+/// Paths as the user would write them: relative to the working directory when inside it
+/// (SARIF and GitHub annotations want repository-relative paths).
 fn display_path(path: &Path) -> String {
-    path.display().to_string()
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(&cwd).ok().map(Path::to_path_buf));
+    relative
+        .unwrap_or_else(|| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 fn verify(args: &VerifyArgs) -> Result<u8, InputError> {
