@@ -93,7 +93,7 @@ pub struct OutputSpec {
 
 fn parse_output(value: &str) -> Result<OutputSpec, String> {
     let (name, path) = match value.split_once('=') {
-        Some((name, path)) if path.is_empty() => {
+        Some((name, "")) => {
             return Err(format!("`{name}=` needs a path after `=`"));
         }
         Some((name, path)) => (name, Some(PathBuf::from(path))),

@@ -400,13 +400,13 @@ fn credential_mode(facts: &Facts) -> Result<Outcome, Unavailable> {
             )
         }
         CredentialMode::Anonymous => {
-            if let Some(r) = facts.acr() {
-                if !r.anonymous_pull_enabled {
-                    return Ok(Outcome::fail(format!("no pull credential is configured (no managed identity, no DOCKER_REGISTRY_SERVER_* settings) and {} does not allow anonymous pull", r.name))
+            if let Some(r) = facts.acr()
+                && !r.anonymous_pull_enabled
+            {
+                return Ok(Outcome::fail(format!("no pull credential is configured (no managed identity, no DOCKER_REGISTRY_SERVER_* settings) and {} does not allow anonymous pull", r.name))
                         .evidence(mi_evidence.expected("true"))
                         .evidence(Evidence::new(&r.id, "properties.anonymousPullEnabled").actual("false"))
                         .fix(format!("az webapp config set -g {} -n {} --generic-configurations '{{\"acrUseManagedIdentityCreds\": true}}'\naz webapp identity assign -g {} -n {}", site.arm.resource_group, site.name, site.arm.resource_group, site.name)));
-                }
             }
             Ok(
                 Outcome::pass("pulls anonymously (no credentials configured)")

@@ -46,43 +46,47 @@ pub static CHECKS: &[Check] = &[
     },
 ];
 
-/// The containers pulled with a managed identity, with the client id each names (`None`:
-/// system-assigned), and where that is configured.
-fn managed_identity_pulls(
-    facts: &Facts,
-) -> Result<Vec<(String, Option<String>, String, String)>, Unavailable> {
+/// A container pulled with a managed identity: the client id it names (`None`:
+/// system-assigned) and where that is configured.
+struct ManagedIdentityPull {
+    container: String,
+    client_id: Option<String>,
+    resource_id: String,
+    path: String,
+}
+
+fn managed_identity_pulls(facts: &Facts) -> Result<Vec<ManagedIdentityPull>, Unavailable> {
     if facts.images.iter().any(|i| i.sidecar_auth.is_some()) {
         return Ok(facts
             .images
             .iter()
             .filter_map(|i| {
                 let auth = i.sidecar_auth.as_ref()?;
-                match auth.auth_type.to_ascii_lowercase().as_str() {
-                    "systemidentity" => Some((
-                        i.name.clone(),
-                        None,
-                        i.provenance.resource_id.clone(),
-                        "properties.authType".to_string(),
-                    )),
-                    "userassigned" => Some((
-                        i.name.clone(),
+                let (client_id, path) = match auth.auth_type.to_ascii_lowercase().as_str() {
+                    "systemidentity" => (None, "properties.authType"),
+                    "userassigned" => (
                         auth.client_id.clone(),
-                        i.provenance.resource_id.clone(),
-                        "properties.userManagedIdentityClientId".to_string(),
-                    )),
-                    _ => None,
-                }
+                        "properties.userManagedIdentityClientId",
+                    ),
+                    _ => return None,
+                };
+                Some(ManagedIdentityPull {
+                    container: i.name.clone(),
+                    client_id,
+                    resource_id: i.provenance.resource_id.clone(),
+                    path: path.to_string(),
+                })
             })
             .collect());
     }
     let config = facts.config.get()?;
     match facts.credential_mode()? {
-        CredentialMode::ManagedIdentity { client_id } => Ok(vec![(
-            "main".into(),
+        CredentialMode::ManagedIdentity { client_id } => Ok(vec![ManagedIdentityPull {
+            container: "main".into(),
             client_id,
-            config.id.clone(),
-            format!("{}.acrUserManagedIdentityID", config.path_prefix),
-        )]),
+            resource_id: config.id.clone(),
+            path: format!("{}.acrUserManagedIdentityID", config.path_prefix),
+        }]),
         _ => Ok(Vec::new()),
     }
 }
@@ -99,7 +103,13 @@ fn identity_resolves(facts: &Facts) -> Result<Outcome, Unavailable> {
     let mut problems = Vec::new();
     let mut evidence = Vec::new();
     let mut fixes = Vec::new();
-    for (container, client_id, resource, path) in &pulls {
+    for ManagedIdentityPull {
+        container,
+        client_id,
+        resource_id: resource,
+        path,
+    } in &pulls
+    {
         let e = Evidence::new(resource, path).actual(
             client_id
                 .clone()
@@ -235,7 +245,12 @@ fn role_grants_pull(facts: &Facts) -> Result<Outcome, Unavailable> {
     let mut granted = Vec::new();
     let mut unknown = Vec::new();
     let mut fixes = Vec::new();
-    for (container, client_id, ..) in &pulls {
+    for ManagedIdentityPull {
+        container,
+        client_id,
+        ..
+    } in &pulls
+    {
         let (principal, who) = match facts.pull_identity(client_id.as_deref()) {
             PullIdentity::System { principal_id } => {
                 (principal_id, "the system-assigned identity".to_string())

@@ -390,10 +390,10 @@ fn describe(value: &Value) -> &'static str {
 /// serde says "invalid type: integer `5`, expected a string"; users read
 /// "expected a string, found integer `5`".
 fn serde_reason(message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
-            return format!("expected {expected}, found {found}");
-        }
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        return format!("expected {expected}, found {found}");
     }
     message.to_string()
 }

@@ -1119,18 +1119,17 @@ fn routing(site: &SiteFacts, settings: Option<&AppSettings>) -> Routing {
             &site.id,
         );
     }
-    if let Some(settings) = settings {
-        if let Some(value) = settings
+    if let Some(settings) = settings
+        && let Some(value) = settings
             .get("WEBSITE_PULL_IMAGE_OVER_VNET")
             .and_then(SettingValue::visible)
-        {
-            push(
-                "WEBSITE_PULL_IMAGE_OVER_VNET",
-                value.to_string(),
-                value.trim().eq_ignore_ascii_case("true"),
-                &settings.id,
-            );
-        }
+    {
+        push(
+            "WEBSITE_PULL_IMAGE_OVER_VNET",
+            value.to_string(),
+            value.trim().eq_ignore_ascii_case("true"),
+            &settings.id,
+        );
     }
     if let Some(ase) = &site.ase_id {
         push(
@@ -1277,10 +1276,10 @@ fn vnet_facts(inventory: &Inventory, vnet: &arm::VirtualNetwork, origin: &Origin
 fn subnet_facts(subnet: &arm::Subnet, origin: &Origin) -> SubnetFacts {
     let props = &subnet.properties;
     let mut raw: Vec<String> = props.address_prefixes.clone();
-    if let Some(p) = &props.address_prefix {
-        if !raw.iter().any(|r| r == p) {
-            raw.insert(0, p.clone());
-        }
+    if let Some(p) = &props.address_prefix
+        && !raw.iter().any(|r| r == p)
+    {
+        raw.insert(0, p.clone());
     }
     let (prefixes, unparsed_prefixes) = parse_prefixes(&raw);
     SubnetFacts {

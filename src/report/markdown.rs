@@ -27,19 +27,23 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         Verdict::Fail => "❌ fail",
         Verdict::Inconclusive => "❗ inconclusive",
     };
-    writeln!(out, "## pullpath: {verdict} — `{}`", report.target.app)?;
+    let app = crate::facts::ArmId::parse(&report.target.app);
+    writeln!(
+        out,
+        "## pullpath: {verdict} — `{}` ({})",
+        app.name, app.resource_group
+    )?;
     writeln!(out)?;
     if let Some(image) = &report.target.image {
-        writeln!(
-            out,
-            "Image `{image}`{}.",
-            report
-                .target
-                .registry
-                .as_ref()
-                .map(|r| format!(" from registry `{r}`"))
-                .unwrap_or_default()
-        )?;
+        let registry = report
+            .target
+            .registry
+            .as_deref()
+            .map(|r| crate::facts::ArmId::parse(r).name);
+        let from = registry
+            .map(|r| format!(" from registry `{r}`"))
+            .unwrap_or_default();
+        writeln!(out, "Image `{image}`{from}.")?;
     }
     writeln!(out, "{}.", report.summary.line())?;
     writeln!(out)?;
