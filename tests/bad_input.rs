@@ -96,6 +96,14 @@ fn scalar_and_empty_files() {
 }
 
 #[test]
+fn a_template_is_not_a_snapshot() {
+    rejects(
+        &root().join("examples/templates/credentials.json"),
+        &["credentials.json", "ARM template"],
+    );
+}
+
+#[test]
 fn empty_directory_and_missing_path() {
     let dir = tempfile::tempdir().unwrap();
     rejects(dir.path(), &["holds no *.json files"]);

@@ -157,6 +157,9 @@ impl Loader {
             {
                 Ok(())
             }
+            Value::Object(ref map) if map.get("$schema").and_then(Value::as_str).is_some_and(|s| s.contains("deploymentTemplate") || s.contains("deploymentParameters")) => {
+                Err(InputError::in_file(file, "this is an ARM template (or its parameters), not a snapshot of deployed resources; template verification is not in this version: deploy it, then export a snapshot").at(pointer))
+            }
             Value::Object(mut map) if !map.contains_key("id") => {
                 if let Some(body) = map
                     .get_mut("responses")

@@ -15,8 +15,6 @@ use serde_sarif::sarif::{
 use super::{Report, evidence_line};
 use crate::checks::{self, Severity, Status};
 
-const INFORMATION_URI: &str = "https://github.com/pullpath/pullpath";
-
 /// GitHub code scanning reads `security-severity` (0–10) to rank findings.
 fn security_severity(severity: Severity) -> &'static str {
     match severity {
@@ -161,7 +159,6 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .name("pullpath")
         .version(report.tool.version)
         .semantic_version(report.tool.version)
-        .information_uri(INFORMATION_URI)
         .rules(rules)
         .build();
     let run = Run::builder()
