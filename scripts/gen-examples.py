@@ -374,6 +374,16 @@ def replica_without_record(docs):
     docs.pop("private-endpoint-zone-group.json")
 
 
+def settings_forbidden(docs):
+    """The exporter could not list the app settings (Reader lacks config/list/action)."""
+    docs.pop("app-settings.json")
+    docs["pullpath-snapshot.json"] = {
+        "schema": "pullpath/snapshot/v1", "tool": {"name": "pullpath", "version": "0.1.0"}, "created": "2026-12-04T09:30:00Z",
+        "target": {"app": SITE},
+        "unreadable": [{"id": f"{SITE}/config/appsettings", "reason": "forbidden", "permission": f"Microsoft.Web/sites/config/list/action on {SITE}"}],
+    }
+
+
 HEALTHY = {
     "healthy-system-identity": [],
     "healthy-user-identity": [user_identity],
@@ -408,6 +418,12 @@ BROKEN = {
 }
 
 
+# variant: changes; nothing fails but a document could not be read, so the run is inconclusive
+INCONCLUSIVE = {
+    "inconclusive-settings-forbidden": [settings_forbidden],
+}
+
+
 def write(name, docs):
     path = os.path.join(OUT, name)
     if os.path.isdir(path):
@@ -433,9 +449,15 @@ def main():
             change(docs)
         write(name, docs)
         expected.append(f"{name} 1 {root}")
+    for name, changes in INCONCLUSIVE.items():
+        docs = base()
+        for change in changes:
+            change(docs)
+        write(name, docs)
+        expected.append(f"{name} 3 -")
     with open(os.path.join(OUT, "expected.txt"), "w") as f:
         f.write("\n".join(expected) + "\n")
-    print(f"wrote {len(HEALTHY) + len(BROKEN)} examples")
+    print(f"wrote {len(HEALTHY) + len(BROKEN) + len(INCONCLUSIVE)} examples")
 
 
 if __name__ == "__main__":

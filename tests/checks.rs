@@ -658,3 +658,105 @@ fn subnets_inside_the_vnet_document_and_standalone_agree() {
     let (_, report) = verify_json(dir.path(), &[]);
     assert_eq!(status(&report, "NET-002"), "fail");
 }
+
+fn sidecar_app(main_auth: serde_json::Value, sidecar_image: &str) -> tempfile::TempDir {
+    mutated("healthy-system-identity", |d| {
+        *at(
+            d.get_mut("site-config-web.json").unwrap(),
+            "properties.linuxFxVersion",
+        ) = json!("sitecontainers");
+        let site = "/subscriptions/6f1c9a3e-2b7d-4e5f-9a8b-1c2d3e4f5a6b/resourceGroups/secureacrsetup/providers/Microsoft.Web/sites/secureacrweb2021";
+        let mut main = json!({"id": format!("{site}/sitecontainers/main"), "name": "main", "type": "Microsoft.Web/sites/sitecontainers",
+            "properties": {"image": "secureacr2021.azurecr.io/privatewebsite:lnx-v1", "isMain": true, "targetPort": "80"}});
+        for (k, v) in main_auth.as_object().unwrap() {
+            main["properties"][k] = v.clone();
+        }
+        d.insert("sitecontainers.json".into(), json!({"value": [main,
+            {"id": format!("{site}/sitecontainers/monitor"), "name": "monitor", "type": "Microsoft.Web/sites/sitecontainers",
+             "properties": {"image": sidecar_image, "isMain": false, "authType": "Anonymous"}}]}));
+    })
+}
+
+#[test]
+fn sidecar_containers_are_checked_each() {
+    let dir = sidecar_app(
+        json!({"authType": "SystemIdentity"}),
+        "mcr.microsoft.com/dotnet/monitor:8",
+    );
+    let (code, report) = verify_json(dir.path(), &[]);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        check(&report, "APP-002")["message"]
+            .as_str()
+            .unwrap()
+            .contains("and 1 sidecar image(s)")
+    );
+    assert_eq!(
+        check(&report, "IAM-001")["message"],
+        "main: system-assigned identity"
+    );
+    assert_eq!(status(&report, "IAM-002"), "pass");
+    assert_eq!(status(&report, "IAM-003"), "skip");
+    // A sidecar image that does not parse fails APP-002, naming the sidecar.
+    let dir = sidecar_app(
+        json!({"authType": "SystemIdentity"}),
+        "mcr.microsoft.com/Dotnet/Monitor:8",
+    );
+    let (_, report) = verify_json(dir.path(), &[]);
+    assert_eq!(status(&report, "APP-002"), "fail");
+    assert!(
+        check(&report, "APP-002")["message"]
+            .as_str()
+            .unwrap()
+            .contains("monitor `mcr.microsoft.com/Dotnet/Monitor:8`")
+    );
+    // UserAssigned without its client id fails the credential check.
+    let dir = sidecar_app(
+        json!({"authType": "UserAssigned"}),
+        "mcr.microsoft.com/dotnet/monitor:8",
+    );
+    let (_, report) = verify_json(dir.path(), &[]);
+    assert_eq!(status(&report, "APP-006"), "fail");
+    assert!(
+        check(&report, "APP-006")["message"]
+            .as_str()
+            .unwrap()
+            .contains("main: authType UserAssigned without userManagedIdentityClientId")
+    );
+}
+
+#[test]
+fn retired_compose_still_yields_its_images() {
+    use base64::Engine;
+    let compose = base64::engine::general_purpose::STANDARD.encode("services:\n  web:\n    image: secureacr2021.azurecr.io/privatewebsite:lnx-v1\n  cache:\n    image: redis:7\n");
+    let dir = mutated("healthy-system-identity", |d| {
+        *at(
+            d.get_mut("site-config-web.json").unwrap(),
+            "properties.linuxFxVersion",
+        ) = json!(format!("COMPOSE|{compose}"));
+    });
+    let (_, report) = verify_json(dir.path(), &[]);
+    assert_eq!(status(&report, "APP-001"), "warn");
+    assert_eq!(status(&report, "APP-002"), "pass");
+    assert_eq!(
+        report["target"]["image"],
+        "secureacr2021.azurecr.io/privatewebsite:lnx-v1"
+    );
+}
+
+#[test]
+fn unreadable_documents_make_the_run_inconclusive() {
+    let (code, report) = verify_json(&example("inconclusive-settings-forbidden"), &[]);
+    assert_eq!(code, 3);
+    assert_eq!(report["summary"]["verdict"], "inconclusive");
+    let c = check(&report, "APP-006");
+    assert_eq!(c["status"], "error");
+    assert!(
+        c["message"]
+            .as_str()
+            .unwrap()
+            .contains("forbidden (needs Microsoft.Web/sites/config/list/action"),
+        "{c}"
+    );
+    assert_eq!(check(&report, "IAM-001")["blocked_by"], json!(["APP-006"]));
+}

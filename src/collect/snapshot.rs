@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::InputError;
 use crate::facts::arm;
-use crate::facts::inventory::{Inventory, Kind, Origin, Resource, id_key, type_from_id};
+use crate::facts::inventory::{Gap, Inventory, Kind, Origin, Resource, id_key, type_from_id};
 use crate::facts::settings::AppSettings;
 
 /// The manifest `pullpath snapshot` writes beside the documents; not an ARM document.
@@ -54,10 +54,12 @@ pub fn load(path: &Path) -> Result<Snapshot, InputError> {
 
     let mut loader = Loader::default();
     for file in &files {
+        let value = read_json(file)?;
         if file.file_name().is_some_and(|n| n == MANIFEST_FILE) {
-            continue;
+            loader.apply_manifest(file, value)?;
+        } else {
+            loader.load_value(file, value, String::new())?;
         }
-        loader.load_file(file)?;
     }
     Ok(Snapshot {
         path: path.to_path_buf(),
@@ -100,6 +102,58 @@ fn collect_json_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputErr
     Ok(())
 }
 
+/// `pullpath-snapshot.json`: who wrote the snapshot, when, for what, and what could not be
+/// read. Only `schema` and `unreadable` matter to `verify`.
+#[derive(Debug, serde::Deserialize)]
+pub struct Manifest {
+    pub schema: String,
+    #[serde(default)]
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A document the exporter tried and failed to read.
+#[derive(Debug, serde::Deserialize)]
+pub struct Unreadable {
+    pub id: String,
+    /// `forbidden`, `timeout`, `not-found` or `error`.
+    pub reason: String,
+    pub permission: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Reads a file as JSON text, with the file named in every error.
+fn read_json(file: &Path) -> Result<Value, InputError> {
+    let bytes = fs::read(file)
+        .map_err(|e| InputError::in_file(file, format!("cannot read ({})", io_reason(&e))))?;
+    if bytes.contains(&0) {
+        return Err(InputError::in_file(
+            file,
+            "not a JSON text file (it contains NUL bytes)",
+        ));
+    }
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| InputError::in_file(file, "not a JSON text file (it is not UTF-8)"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(InputError::in_file(
+            file,
+            "the file is empty; expected an ARM document",
+        ));
+    }
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        InputError::in_file(
+            file,
+            format!(
+                "line {} column {}: invalid JSON: {}",
+                e.line(),
+                e.column(),
+                json_error_reason(&e)
+            ),
+        )
+    })?;
+    Ok(value)
+}
+
 #[derive(Default)]
 struct Loader {
     inventory: Inventory,
@@ -108,36 +162,41 @@ struct Loader {
 }
 
 impl Loader {
-    fn load_file(&mut self, file: &Path) -> Result<(), InputError> {
-        let bytes = fs::read(file)
-            .map_err(|e| InputError::in_file(file, format!("cannot read ({})", io_reason(&e))))?;
-        if bytes.contains(&0) {
+    /// The manifest's `unreadable` entries become gaps: the checks that need those documents
+    /// report `error` (forbidden, timeout) rather than `skip`, and the run is inconclusive.
+    fn apply_manifest(&mut self, file: &Path, value: Value) -> Result<(), InputError> {
+        let manifest: Manifest = serde_path_to_error::deserialize(&value).map_err(|e| {
+            InputError::in_file(file, serde_reason(&e.inner().to_string())).at(e.path().to_string())
+        })?;
+        if !manifest.schema.starts_with("pullpath/snapshot/") {
             return Err(InputError::in_file(
-                file,
-                "not a JSON text file (it contains NUL bytes)",
-            ));
-        }
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| InputError::in_file(file, "not a JSON text file (it is not UTF-8)"))?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        if text.trim().is_empty() {
-            return Err(InputError::in_file(
-                file,
-                "the file is empty; expected an ARM document",
-            ));
-        }
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            InputError::in_file(
                 file,
                 format!(
-                    "line {} column {}: invalid JSON: {}",
-                    e.line(),
-                    e.column(),
-                    json_error_reason(&e)
+                    "unknown manifest schema `{}` (expected pullpath/snapshot/v1)",
+                    manifest.schema
                 ),
             )
-        })?;
-        self.load_value(file, value, String::new())
+            .at("schema"));
+        }
+        for (i, entry) in manifest.unreadable.into_iter().enumerate() {
+            let gap = match entry.reason.to_ascii_lowercase().as_str() {
+                "forbidden" => Gap::Forbidden {
+                    permission: entry.permission.unwrap_or_else(|| "read access".into()),
+                },
+                "timeout" => Gap::Timeout,
+                "not-found" | "notfound" => Gap::NotFound,
+                "error" => Gap::Failed(entry.detail.unwrap_or_else(|| "read failed".into())),
+                other => {
+                    return Err(InputError::in_file(
+                        file,
+                        format!("unknown reason `{other}` (forbidden, timeout, not-found, error)"),
+                    )
+                    .at(format!("unreadable[{i}].reason")));
+                }
+            };
+            self.inventory.record_gap(&entry.id, gap);
+        }
+        Ok(())
     }
 
     /// Accepts the container shapes a snapshot file may use and loads each document.

@@ -68,6 +68,19 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out)?;
         }
     }
+    let errored: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Error)
+        .collect();
+    if !errored.is_empty() {
+        writeln!(out, "### Could not check")?;
+        writeln!(out)?;
+        for r in errored {
+            writeln!(out, "- **{}** {}: {}", r.id, r.title, r.message)?;
+        }
+        writeln!(out)?;
+    }
     writeln!(
         out,
         "<details><summary>All {} checks</summary>",

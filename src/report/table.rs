@@ -81,6 +81,33 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
         }
     }
 
+    let errored: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Error)
+        .collect();
+    if !errored.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            paint(
+                "Could not check (the verdict is inconclusive until these are readable)",
+                "1;35",
+                color
+            )
+        )?;
+        for r in errored {
+            writeln!(
+                out,
+                "· {} {}: {}",
+                paint(r.id, "1", color),
+                r.title,
+                r.message
+            )?;
+        }
+        writeln!(out)?;
+    }
+
     let mut table = Table::new();
     table
         .set_content_arrangement(ContentArrangement::Dynamic)
