@@ -339,10 +339,9 @@ pub(crate) fn url_host(url: &str) -> String {
 
 fn credential_mode(facts: &Facts) -> Result<Outcome, Unavailable> {
     let site = &facts.site;
-    let main = facts.main_image_ref().ok_or_else(|| Unavailable {
-        reason: "no main image".into(),
-        errored: false,
-    })?;
+    let main = facts
+        .main_image_ref()
+        .ok_or_else(|| Unavailable::missing("no main image"))?;
     if facts.images.iter().any(|i| i.sidecar_auth.is_some()) {
         return Ok(sidecar_credentials(facts));
     }

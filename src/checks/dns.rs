@@ -9,7 +9,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::net::{Reach, endpoint_reach};
+use super::net::endpoints_in_reach;
 use super::{Check, Evidence, Family, Outcome, Severity, check_doc as doc};
 use crate::facts::inventory::id_key;
 use crate::facts::net::{is_private, parse_ipv4_lenient};
@@ -90,22 +90,16 @@ fn zone_name(facts: &Facts) -> Result<String, Unavailable> {
         RegistryLookup::Acr(_) | RegistryLookup::AcrNotFound { .. } => Ok(facts.cloud.acr_zone()),
         RegistryLookup::Custom { host } => {
             if facts.endpoints.is_empty() {
-                return Err(Unavailable {
-                    reason: format!(
-                        "the input holds no private endpoint serving {host}: it is reached at its public address, no private zone applies"
-                    ),
-                    errored: false,
-                });
+                return Err(Unavailable::missing(format!(
+                    "the input holds no private endpoint serving {host}: it is reached at its public address, no private zone applies"
+                )));
             }
             Ok(privatelink_name(facts, host)
                 .split_once('.')
                 .map(|(_, zone)| zone.to_string())
                 .unwrap_or_default())
         }
-        RegistryLookup::NoImage => Err(Unavailable {
-            reason: "no image reference (APP-002)".into(),
-            errored: false,
-        }),
+        RegistryLookup::NoImage => Err(Unavailable::missing("no image reference (APP-002)")),
     }
 }
 
@@ -290,33 +284,14 @@ fn answer<'a>(facts: &'a Facts, privatelink: &str, vnets: &[String]) -> Option<A
 }
 
 /// The endpoint addresses expected for an FQDN: from the endpoints the app reaches, else all.
-fn expected_addresses(facts: &Facts, fqdn: &str) -> Vec<(Ipv4Addr, String, String)> {
-    let reaches = endpoint_reach(facts);
-    let reachable: Vec<_> = reaches
-        .iter()
-        .filter(|(_, r)| matches!(r, Reach::SameVnet | Reach::Peered { .. }))
-        .map(|(e, _)| *e)
-        .collect();
-    let chosen: Vec<_> = if reachable.is_empty() {
-        facts.endpoints.iter().collect()
-    } else {
-        reachable
-    };
-    chosen
+fn expected_addresses(facts: &Facts, fqdn: &str) -> Vec<Ipv4Addr> {
+    endpoints_in_reach(facts)
         .into_iter()
         .flat_map(|e| {
             e.members
                 .iter()
                 .filter(|m| m.fqdn.eq_ignore_ascii_case(fqdn))
-                .filter_map(|m| {
-                    m.ip.map(|ip| {
-                        (
-                            ip,
-                            m.provenance.resource_id.clone(),
-                            m.provenance.path.clone(),
-                        )
-                    })
-                })
+                .filter_map(|m| m.ip)
         })
         .collect()
 }
@@ -343,17 +318,13 @@ fn judge_record(
                 "the private endpoint has no address for {fqdn} (its NIC lists no such member)"
             )));
         };
-        return Err(Unavailable {
-            reason: why,
-            errored: false,
-        });
+        return Err(Unavailable::missing(why));
     }
-    let want: Vec<String> = expected.iter().map(|(ip, _, _)| ip.to_string()).collect();
+    let want: Vec<String> = expected.iter().map(|ip| ip.to_string()).collect();
     let Some(answer) = answer(facts, &privatelink, vnets) else {
-        return Err(Unavailable {
-            reason: format!("no linked zone answers {privatelink} (DNS-002)"),
-            errored: false,
-        });
+        return Err(Unavailable::missing(format!(
+            "no linked zone answers {privatelink} (DNS-002)"
+        )));
     };
     let zone = answer.zone;
     let record_id = answer.record.map_or_else(
@@ -367,13 +338,10 @@ fn judge_record(
         zone.arm.resource_group, zone.name, answer.relative, want[0]
     );
     match answer.record {
-        None if zone.records_missing_from_input => Err(Unavailable {
-            reason: format!(
-                "zone {} reports record sets the input does not hold: export them (az network private-dns record-set a list -g {} -z {})",
-                zone.name, zone.arm.resource_group, zone.name
-            ),
-            errored: false,
-        }),
+        None if zone.records_missing_from_input => Err(Unavailable::missing(format!(
+            "zone {} reports record sets the input does not hold: export them (az network private-dns record-set a list -g {} -z {})",
+            zone.name, zone.arm.resource_group, zone.name
+        ))),
         None => {
             evidence.push(e.actual("no record"));
             fixes.push(add);
@@ -455,10 +423,7 @@ fn login_server_record(facts: &Facts) -> Result<Outcome, Unavailable> {
         RegistryLookup::Custom { host } | RegistryLookup::AcrNotFound { host } => host.clone(),
         RegistryLookup::NoImage => return Ok(Outcome::skip("no image reference (APP-002)")),
     };
-    let vnets = resolving_vnets(facts).map_err(|why| Unavailable {
-        reason: why,
-        errored: false,
-    })?;
+    let vnets = resolving_vnets(facts).map_err(Unavailable::missing)?;
     let mut evidence = Vec::new();
     let mut fixes = Vec::new();
     let problem = judge_record(facts, &host, &vnets, &mut evidence, &mut fixes)?;
@@ -483,10 +448,7 @@ fn data_endpoint_records(facts: &Facts) -> Result<Outcome, Unavailable> {
             "not an Azure Container Registry: no regional data endpoints",
         ));
     };
-    let vnets = resolving_vnets(facts).map_err(|why| Unavailable {
-        reason: why,
-        errored: false,
-    })?;
+    let vnets = resolving_vnets(facts).map_err(Unavailable::missing)?;
     let mut evidence = Vec::new();
     let mut fixes = Vec::new();
     let mut problems = Vec::new();

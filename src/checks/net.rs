@@ -360,18 +360,7 @@ fn endpoint_reachable(facts: &Facts) -> Result<Outcome, Unavailable> {
 
 /// The endpoint addresses the pull connects to: every member of the endpoints the app reaches.
 fn target_addresses(facts: &Facts) -> Vec<(&Endpoint, String, Ipv4Addr)> {
-    let reaches = endpoint_reach(facts);
-    let reachable: Vec<&Endpoint> = reaches
-        .iter()
-        .filter(|(_, r)| matches!(r, Reach::SameVnet | Reach::Peered { .. }))
-        .map(|(e, _)| *e)
-        .collect();
-    let chosen: Vec<&Endpoint> = if reachable.is_empty() {
-        facts.endpoints.iter().collect()
-    } else {
-        reachable
-    };
-    chosen
+    endpoints_in_reach(facts)
         .into_iter()
         .flat_map(|e| {
             e.members
@@ -379,6 +368,22 @@ fn target_addresses(facts: &Facts) -> Vec<(&Endpoint, String, Ipv4Addr)> {
                 .filter_map(move |m| m.ip.map(|ip| (e, m.fqdn.clone(), ip)))
         })
         .collect()
+}
+
+/// The endpoints the pull goes to: those the app reaches, or every endpoint when it reaches
+/// none, so that DNS and NSG checks still judge what is configured while NET-004 reports
+/// the missing path.
+pub(crate) fn endpoints_in_reach(facts: &Facts) -> Vec<&Endpoint> {
+    let reachable: Vec<&Endpoint> = endpoint_reach(facts)
+        .into_iter()
+        .filter(|(_, r)| matches!(r, Reach::SameVnet | Reach::Peered { .. }))
+        .map(|(e, _)| e)
+        .collect();
+    if reachable.is_empty() {
+        facts.endpoints.iter().collect()
+    } else {
+        reachable
+    }
 }
 
 /// The `VirtualNetwork` tag of a VNet: its space and its peers'.

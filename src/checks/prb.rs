@@ -55,8 +55,5 @@ pub static CHECKS: &[Check] = &[
 /// Probe results arrive as observations from the probe collector; without them there is
 /// nothing to judge.
 fn not_observed(_: &Facts) -> Result<Outcome, Unavailable> {
-    Err(Unavailable {
-        reason: "no probe observation was collected".into(),
-        errored: false,
-    })
+    Err(Unavailable::missing("no probe observation was collected"))
 }

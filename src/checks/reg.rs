@@ -89,22 +89,20 @@ pub static CHECKS: &[Check] = &[
 ];
 
 fn acr(facts: &Facts) -> Result<&RegistryFacts, Unavailable> {
-    facts.acr().ok_or_else(|| Unavailable {
-        reason: match &facts.registry {
+    facts.acr().ok_or_else(|| {
+        Unavailable::missing(match &facts.registry {
             RegistryLookup::Custom { host } => {
                 format!("{host} is not an Azure Container Registry: ACR checks do not apply")
             }
             _ => "the registry is not in the input (REG-001)".into(),
-        },
-        errored: false,
+        })
     })
 }
 
 fn registry_found(facts: &Facts) -> Result<Outcome, Unavailable> {
-    let image = facts.main_image().ok_or_else(|| Unavailable {
-        reason: "no image reference".into(),
-        errored: false,
-    })?;
+    let image = facts
+        .main_image()
+        .ok_or_else(|| Unavailable::missing("no image reference"))?;
     let e = Evidence::new(&image.provenance.resource_id, &image.provenance.path).actual(&image.raw);
     Ok(match &facts.registry {
         RegistryLookup::Acr(r) => Outcome::pass(format!("{} is registry {} in resource group {} ({})", r.login_server, r.name, r.arm.resource_group, r.location)).evidence(Evidence::new(&r.id, "properties.loginServer").actual(&r.login_server)),

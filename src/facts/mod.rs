@@ -38,18 +38,22 @@ pub struct Unavailable {
     pub errored: bool,
 }
 
+impl Unavailable {
+    /// An input that is not there: the check is `skip`ped with this reason.
+    pub fn missing(reason: impl Into<String>) -> Unavailable {
+        Unavailable {
+            reason: reason.into(),
+            errored: false,
+        }
+    }
+}
+
 /// Why `what` (with the id looked for) cannot be used.
 pub fn unavailable(what: &str, id: Option<&str>, gap: &Gap) -> Unavailable {
     let at = id.map(|id| format!(" ({id})")).unwrap_or_default();
     match gap {
-        Gap::Missing => Unavailable {
-            reason: format!("{what}{at} is not in the input"),
-            errored: false,
-        },
-        Gap::NotFound => Unavailable {
-            reason: format!("{what}{at} does not exist (404)"),
-            errored: false,
-        },
+        Gap::Missing => Unavailable::missing(format!("{what}{at} is not in the input")),
+        Gap::NotFound => Unavailable::missing(format!("{what}{at} does not exist (404)")),
         Gap::Forbidden { permission } => Unavailable {
             reason: format!("{what}{at} could not be read: forbidden (needs {permission})"),
             errored: true,
