@@ -790,8 +790,17 @@ impl Facts {
             };
         };
         let wanted = configured.trim();
+        // The site's identity map usually carries each clientId; when it does not, the
+        // identity's own document does.
+        let client_of = |u: &UserAssigned| {
+            u.client_id.clone().or_else(|| {
+                self.inventory
+                    .user_assigned_identity(&u.resource_id)
+                    .and_then(|(i, _)| i.properties.client_id.clone())
+            })
+        };
         if let Some(u) = identity.user_assigned.iter().find(|u| {
-            u.client_id
+            client_of(u)
                 .as_deref()
                 .is_some_and(|c| c.eq_ignore_ascii_case(wanted))
         }) {
@@ -850,11 +859,6 @@ impl Facts {
         self.vnets
             .values()
             .find(|v| v.address_space.iter().any(|n| n.contains(&ip)))
-    }
-
-    /// Endpoints whose subnet's VNet is the integration VNet or peered with it.
-    pub fn vnet_of_subnet(subnet_id: &str) -> String {
-        parent_id(subnet_id)
     }
 }
 
