@@ -435,29 +435,24 @@ def write(name, docs):
             f.write("\n")
 
 
+def build(changes):
+    docs = base()
+    for change in changes:
+        change(docs)
+    return docs
+
+
 def main():
     expected = ["# variant exit-code leading-root-cause (written by scripts/gen-examples.py)"]
-    for name, changes in HEALTHY.items():
-        docs = base()
-        for change in changes:
-            change(docs)
-        write(name, docs)
-        expected.append(f"{name} 0 -")
-    for name, (changes, root) in BROKEN.items():
-        docs = base()
-        for change in changes:
-            change(docs)
-        write(name, docs)
-        expected.append(f"{name} 1 {root}")
-    for name, changes in INCONCLUSIVE.items():
-        docs = base()
-        for change in changes:
-            change(docs)
-        write(name, docs)
-        expected.append(f"{name} 3 -")
+    rows = [(name, changes, 0, "-") for name, changes in HEALTHY.items()]
+    rows += [(name, changes, 1, root) for name, (changes, root) in BROKEN.items()]
+    rows += [(name, changes, 3, "-") for name, changes in INCONCLUSIVE.items()]
+    for name, changes, code, root in rows:
+        write(name, build(changes))
+        expected.append(f"{name} {code} {root}")
     with open(os.path.join(OUT, "expected.txt"), "w") as f:
         f.write("\n".join(expected) + "\n")
-    print(f"wrote {len(HEALTHY) + len(BROKEN) + len(INCONCLUSIVE)} examples")
+    print(f"wrote {len(rows)} examples")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,20 @@ fn rejects(path: &std::path::Path, expect: &[&str]) -> String {
     stderr
 }
 
+/// The exit code and stderr of `verify` on a snapshot.
+fn verify_code(path: &std::path::Path) -> (Option<i32>, String) {
+    let output = pullpath()
+        .arg("verify")
+        .arg("--snapshot")
+        .arg(path)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
 fn file_with(content: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("site.json");
@@ -128,18 +142,8 @@ fn two_ids_differing_only_in_case() {
     );
     // The same document twice is harmless.
     fs::write(dir.path().join("b.json"), br#"{"id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/App", "type": "Microsoft.Web/sites", "properties": {"httpsOnly": true}}"#).unwrap();
-    let output = pullpath()
-        .arg("verify")
-        .arg("--snapshot")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_ne!(
-        output.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (code, stderr) = verify_code(dir.path());
+    assert_ne!(code, Some(2), "{stderr}");
 }
 
 #[test]
@@ -199,18 +203,8 @@ fn unknown_fields_enums_and_nulls_are_tolerated() {
         d.get_mut("registry.json").unwrap()["properties"]["networkRuleSet"]["ipRules"] =
             serde_json::Value::Null;
     });
-    let output = pullpath()
-        .arg("verify")
-        .arg("--snapshot")
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (code, stderr) = verify_code(dir.path());
+    assert_eq!(code, Some(0), "{stderr}");
 }
 
 #[test]

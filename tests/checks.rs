@@ -592,34 +592,26 @@ fn nsg_rules_are_evaluated_by_priority() {
     let (_, report) = verify_json(dir.path(), &[]);
     assert_eq!(status(&report, "NET-005"), "pass");
     // The endpoint-side NSG applies only when network policies are on.
-    let dir = mutated("healthy-system-identity", |d| {
-        let nsg = "/subscriptions/6f1c9a3e-2b7d-4e5f-9a8b-1c2d3e4f5a6b/resourceGroups/secureacrsetup/providers/Microsoft.Network/networkSecurityGroups/pe-nsg";
-        subnet(d, "private-endpoint-subnet")["properties"]["networkSecurityGroup"] =
-            json!({"id": nsg});
-        d.insert("pe-nsg.json".into(), json!({"id": nsg, "name": "pe-nsg", "type": "Microsoft.Network/networkSecurityGroups", "properties": {"securityRules": [
-            {"name": "deny-all-in", "properties": {"priority": 100, "direction": "Inbound", "access": "Deny", "protocol": "*", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*", "destinationPortRange": "*"}}]}}));
-    });
-    let (_, report) = verify_json(dir.path(), &[]);
-    assert_eq!(
-        status(&report, "NET-005"),
-        "pass",
-        "policies Disabled: the endpoint NSG is not applied"
-    );
-    let dir2 = mutated("healthy-system-identity", |d| {
-        let nsg = "/subscriptions/6f1c9a3e-2b7d-4e5f-9a8b-1c2d3e4f5a6b/resourceGroups/secureacrsetup/providers/Microsoft.Network/networkSecurityGroups/pe-nsg";
-        subnet(d, "private-endpoint-subnet")["properties"]["networkSecurityGroup"] =
-            json!({"id": nsg});
-        subnet(d, "private-endpoint-subnet")["properties"]["privateEndpointNetworkPolicies"] =
-            json!("NetworkSecurityGroupEnabled");
-        d.insert("pe-nsg.json".into(), json!({"id": nsg, "name": "pe-nsg", "type": "Microsoft.Network/networkSecurityGroups", "properties": {"securityRules": [
-            {"name": "deny-all-in", "properties": {"priority": 100, "direction": "Inbound", "access": "Deny", "protocol": "*", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*", "destinationPortRange": "*"}}]}}));
-    });
-    let (_, report) = verify_json(dir2.path(), &[]);
-    assert_eq!(
-        status(&report, "NET-005"),
-        "fail",
-        "policies on: the endpoint NSG denies"
-    );
+    for (policies, expected) in [
+        ("Disabled", "pass"),
+        ("NetworkSecurityGroupEnabled", "fail"),
+        ("Enabled", "fail"),
+    ] {
+        let dir = mutated("healthy-system-identity", |d| {
+            let nsg = "/subscriptions/6f1c9a3e-2b7d-4e5f-9a8b-1c2d3e4f5a6b/resourceGroups/secureacrsetup/providers/Microsoft.Network/networkSecurityGroups/pe-nsg";
+            let pe_subnet = &mut subnet(d, "private-endpoint-subnet")["properties"];
+            pe_subnet["networkSecurityGroup"] = json!({"id": nsg});
+            pe_subnet["privateEndpointNetworkPolicies"] = json!(policies);
+            d.insert("pe-nsg.json".into(), json!({"id": nsg, "name": "pe-nsg", "type": "Microsoft.Network/networkSecurityGroups", "properties": {"securityRules": [
+                {"name": "deny-all-in", "properties": {"priority": 100, "direction": "Inbound", "access": "Deny", "protocol": "*", "sourceAddressPrefix": "*", "destinationAddressPrefix": "*", "destinationPortRange": "*"}}]}}));
+        });
+        let (_, report) = verify_json(dir.path(), &[]);
+        assert_eq!(
+            status(&report, "NET-005"),
+            expected,
+            "endpoint network policies {policies}"
+        );
+    }
 }
 
 #[test]

@@ -1414,12 +1414,9 @@ fn registry_facts(inventory: &Inventory, r: &arm::Registry, origin: &Origin) -> 
                 name: c.name.clone().unwrap_or_else(|| ArmId::parse(&id).name),
                 id,
                 private_endpoint_id: pe,
-                status: c
-                    .properties
-                    .private_link_service_connection_state
-                    .as_ref()
-                    .and_then(|s| s.status.clone())
-                    .unwrap_or_default(),
+                status: connection_status(
+                    c.properties.private_link_service_connection_state.as_ref(),
+                ),
             },
         );
     }
@@ -1573,12 +1570,7 @@ fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
                 .clone()
                 .unwrap_or_default(),
             group_ids: c.properties.group_ids.clone(),
-            status: c
-                .properties
-                .private_link_service_connection_state
-                .as_ref()
-                .and_then(|s| s.status.clone())
-                .unwrap_or_default(),
+            status: connection_status(c.properties.private_link_service_connection_state.as_ref()),
             manual,
         })
         .collect();
@@ -1737,6 +1729,11 @@ fn zone_facts(inventory: &Inventory, zone: &arm::PrivateDnsZone) -> ZoneFacts {
         links,
         a_records,
     }
+}
+
+/// A private link connection's state, as ARM spells it (`Approved`, `Pending`, …).
+fn connection_status(state: Option<&arm::ConnectionState>) -> String {
+    state.and_then(|s| s.status.clone()).unwrap_or_default()
 }
 
 /// `true` when `scope` is the resource or one of its ancestors.
