@@ -29,6 +29,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// List the check catalog.
     Checks(ChecksArgs),
+    /// Export, from live ARM, every document `verify` reads (redacted) into a directory.
+    Snapshot(SnapshotArgs),
     /// Show one check's documentation.
     Explain {
         /// A check id, e.g. DNS-004.
@@ -39,8 +41,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// A snapshot: a directory of ARM JSON documents (read recursively) or one JSON file.
-    #[arg(long, value_name = "PATH")]
-    pub snapshot: PathBuf,
+    /// Without it, the facts are read live from ARM (-g and -n).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["resource_group", "name", "slot"])]
+    pub snapshot: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
 
     /// The site to verify (name or resource id) when the snapshot holds more than one.
     #[arg(long, value_name = "NAME|ID")]
@@ -70,6 +76,69 @@ pub struct VerifyArgs {
     /// Report only checks at or above this severity (the others are still evaluated).
     #[arg(long, value_enum)]
     pub min_severity: Option<Severity>,
+}
+
+/// Where and how to read live ARM (az CLI spelling).
+#[derive(Debug, Args, Clone)]
+pub struct LiveArgs {
+    /// Subscription id (default: AZURE_SUBSCRIPTION_ID, then the az CLI's default).
+    #[arg(long, value_name = "SUB", env = "AZURE_SUBSCRIPTION_ID")]
+    pub subscription: Option<String>,
+
+    /// The app's resource group.
+    #[arg(short = 'g', long, value_name = "RG")]
+    pub resource_group: Option<String>,
+
+    /// The web app's name.
+    #[arg(short = 'n', long, value_name = "APP")]
+    pub name: Option<String>,
+
+    /// A deployment slot of the app.
+    #[arg(long, value_name = "SLOT")]
+    pub slot: Option<String>,
+
+    /// Which credential to use; auto tries managed identity, workload identity, client
+    /// secret, then the Azure CLI.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub auth: crate::collect::auth::AuthMode,
+
+    /// The ARM endpoint (default: the cloud's); plain http only for loopback hosts.
+    #[arg(long, value_name = "URL")]
+    pub arm_endpoint: Option<String>,
+
+    /// ARM requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_concurrency: u16,
+
+    /// Deadline for the whole run, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    /// Log each ARM request (method, path, status, ms) and credential attempts to stderr.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+
+    /// No progress line on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    /// The directory to write (must not exist, or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// The registry's resource id, when it cannot be found from the image's login server.
+    #[arg(long, value_name = "ID")]
+    pub registry_id: Option<String>,
+
+    /// The Azure cloud. Default: from the image host.
+    #[arg(long, value_enum)]
+    pub cloud: Option<Cloud>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

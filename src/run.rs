@@ -7,26 +7,41 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::checks::{self, RunOptions};
-use crate::cli::{CatalogFormat, ChecksArgs, ColorChoice, Command, FailOn, OutputSpec, VerifyArgs};
-use crate::collect::snapshot;
+use crate::cli::{
+    CatalogFormat, ChecksArgs, ColorChoice, Command, FailOn, LiveArgs, OutputSpec, SnapshotArgs,
+    VerifyArgs,
+};
+use crate::collect::arm::{ArmClient, ClientOptions};
+use crate::collect::live::{self, Gathered, LiveTarget};
+use crate::collect::{auth, export, snapshot};
 use crate::error::InputError;
 use crate::exit;
-use crate::facts::{Facts, RegistryLookup, Target};
+use crate::facts::{Cloud, Facts, RegistryLookup, Target};
 use crate::report::{self, Format, RenderOptions, Report, Source, Summary, Tool};
 
 pub fn run(cli: crate::cli::Cli) -> Result<u8, InputError> {
     match cli.command {
         Command::Verify(args) => verify(&args),
         Command::Checks(args) => list_checks(&args),
+        Command::Snapshot(args) => export_snapshot(&args),
         Command::Explain { id } => explain(&id),
     }
 }
 
-/// Loads the snapshot and evaluates it: the report, ready to render.
-pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
-    let snapshot = snapshot::load(&args.snapshot)?;
-    let documents = snapshot.inventory.len();
-    let origins: Vec<(String, String)> = snapshot
+/// Where the facts came from, ready to build them.
+pub struct Loaded {
+    pub inventory: crate::facts::inventory::Inventory,
+    pub source: Source,
+    /// The registry a live walk settled on (its id), for the facts to look it up by.
+    pub registry_id: Option<String>,
+    pub identity: Option<String>,
+    /// Resource id → file, for SARIF and annotations (snapshots only).
+    pub origins: Vec<(String, String)>,
+}
+
+fn load_snapshot(path: &Path) -> Result<Loaded, InputError> {
+    let snapshot = snapshot::load(path)?;
+    let origins = snapshot
         .inventory
         .entries()
         .map(|e| {
@@ -36,12 +51,194 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
             )
         })
         .collect();
+    Ok(Loaded {
+        source: Source {
+            kind: "snapshot",
+            path: Some(display_path(&snapshot.path)),
+            documents: snapshot.inventory.len(),
+        },
+        inventory: snapshot.inventory,
+        registry_id: None,
+        identity: None,
+        origins,
+    })
+}
+
+/// The ARM endpoint and token scope of a cloud.
+fn arm_endpoint(cloud: Cloud) -> &'static str {
+    match cloud {
+        Cloud::AzureCloud => "https://management.azure.com",
+        Cloud::AzureUsGovernment => "https://management.usgovcloudapi.net",
+        Cloud::AzureChinaCloud => "https://management.chinacloudapi.cn",
+    }
+}
+
+/// The subscription: the flag (or AZURE_SUBSCRIPTION_ID), else the az CLI's default.
+fn subscription(live: &LiveArgs) -> Result<String, InputError> {
+    if let Some(s) = live.subscription.as_ref().filter(|s| !s.trim().is_empty()) {
+        return Ok(s.trim().to_string());
+    }
+    let output = std::process::Command::new("az")
+        .args(["account", "show", "--query", "id", "-o", "tsv"])
+        .stdin(std::process::Stdio::null())
+        .output();
+    match output {
+        Ok(o) if o.status.success() && !String::from_utf8_lossy(&o.stdout).trim().is_empty() => {
+            Ok(String::from_utf8_lossy(&o.stdout).trim().to_string())
+        }
+        _ => Err(InputError::new(
+            "no subscription: pass --subscription, set AZURE_SUBSCRIPTION_ID, or choose a default with `az account set`",
+        )),
+    }
+}
+
+/// Reads the app's documents from ARM.
+fn gather_live(
+    live: &LiveArgs,
+    registry_id: Option<String>,
+    cloud: Option<Cloud>,
+) -> Result<(LiveTarget, Gathered, String, usize), InputError> {
+    let (Some(resource_group), Some(name)) = (live.resource_group.clone(), live.name.clone())
+    else {
+        return Err(InputError::new(
+            "give a source: --snapshot PATH, or -g RESOURCE_GROUP -n APP (with --subscription) to read live from ARM",
+        ));
+    };
+    init_logging(live.verbose);
+    let cloud_for_endpoint = cloud.unwrap_or_default();
+    let base = live
+        .arm_endpoint
+        .clone()
+        .unwrap_or_else(|| arm_endpoint(cloud_for_endpoint).to_string());
+    let base = crate::collect::arm::validate_base(&base)?;
+    let target = LiveTarget {
+        subscription: subscription(live)?,
+        resource_group,
+        name,
+        slot: live.slot.clone(),
+        registry_id,
+        cloud: cloud_for_endpoint,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| InputError::new(format!("cannot start the runtime: {e}")))?;
+    let started = std::time::Instant::now();
+    let deadline = tokio::time::Duration::from_secs(live.timeout);
+    let scope = format!("{}/.default", arm_endpoint(cloud_for_endpoint));
+    let (gathered, who, requests) = runtime.block_on(async {
+        let deadline = tokio::time::Instant::now() + deadline;
+        let credential = tokio::time::timeout_at(deadline, auth::acquire(live.auth, &scope))
+            .await
+            .map_err(|_| InputError::new("no credential answered before --timeout"))??;
+        let who = format!("{}: {}", credential.kind, credential.who);
+        let options = ClientOptions {
+            base: base.clone(),
+            max_concurrency: usize::from(live.max_concurrency),
+            request_timeout: std::time::Duration::from_secs(20),
+            deadline,
+        };
+        let client = ArmClient::new(options, credential, scope.clone())?;
+        let gathered = live::gather(&client, &target).await?;
+        Ok::<_, InputError>((
+            gathered,
+            who,
+            client.requests.load(std::sync::atomic::Ordering::Relaxed),
+        ))
+    })?;
+    if !live.quiet && std::io::stderr().is_terminal() {
+        eprintln!(
+            "pullpath: read {} documents from {base} in {} requests, {} ms, as {who}",
+            gathered.documents.len(),
+            requests,
+            started.elapsed().as_millis()
+        );
+    }
+    Ok((target, gathered, who, requests))
+}
+
+/// `-v`: pullpath's own request and credential log on stderr; the libraries stay quiet
+/// (their debug output would be noise, and pullpath never logs headers).
+fn init_logging(verbose: bool) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let level = if verbose {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::WARN
+    };
+    let filter = tracing_subscriber::filter::Targets::new().with_target("pullpath", level);
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time();
+    let _ = tracing_subscriber::registry()
+        .with(layer)
+        .with(filter)
+        .try_init();
+}
+
+fn load_live(args: &VerifyArgs) -> Result<Loaded, InputError> {
+    let (target, gathered, who, _) = gather_live(&args.live, args.registry_id.clone(), args.cloud)?;
+    let source_label = PathBuf::from(format!("ARM {}", target.site_id()));
+    let gaps = gathered.gaps;
+    let mut inventory = snapshot::inventory_from_documents(gathered.documents, &source_label)?;
+    for (id, gap) in gaps {
+        inventory.record_gap(&id, gap);
+    }
+    Ok(Loaded {
+        source: Source {
+            kind: "arm",
+            path: Some(
+                args.live
+                    .arm_endpoint
+                    .clone()
+                    .unwrap_or_else(|| arm_endpoint(args.cloud.unwrap_or_default()).to_string()),
+            ),
+            documents: inventory.len(),
+        },
+        inventory,
+        registry_id: gathered.registry_id.or_else(|| args.registry_id.clone()),
+        identity: Some(who),
+        origins: Vec::new(),
+    })
+}
+
+fn export_snapshot(args: &SnapshotArgs) -> Result<u8, InputError> {
+    let (target, gathered, who, requests) =
+        gather_live(&args.live, args.registry_id.clone(), args.cloud)?;
+    let written = export::write(&args.out, &target, &gathered)?;
+    let unreadable = gathered.gaps.len();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "wrote {written} documents to {} ({requests} requests, as {who}){}",
+        args.out.display(),
+        if unreadable > 0 {
+            format!(
+                "; {unreadable} could not be read (listed in {})",
+                snapshot::MANIFEST_FILE
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(exit::PASS)
+}
+
+/// Loads the source and evaluates it: the report, ready to render.
+pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
+    let loaded = match &args.snapshot {
+        Some(path) => load_snapshot(path)?,
+        None => load_live(args)?,
+    };
     let target = Target {
         app: args.app.clone(),
-        registry_id: args.registry_id.clone(),
+        registry_id: args.registry_id.clone().or(loaded.registry_id.clone()),
         cloud: args.cloud,
     };
-    let facts = Facts::build(snapshot.inventory, &target)?;
+    let facts = Facts::build(loaded.inventory, &target)?;
     let mut results = checks::run(&facts, RunOptions::default());
     let root_causes = checks::root_causes(&results);
     if let Some(min) = args.min_severity {
@@ -55,11 +252,7 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
             name: "pullpath",
             version: env!("CARGO_PKG_VERSION"),
         },
-        source: Source {
-            kind: "snapshot",
-            path: Some(display_path(&snapshot.path)),
-            documents,
-        },
+        source: loaded.source,
         target: report::Target {
             app: facts.site.id.clone(),
             image: facts.main_image().map(|i| {
@@ -69,18 +262,19 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
             }),
             registry: match &facts.registry {
                 RegistryLookup::Acr(r) => Some(r.id.clone()),
+                RegistryLookup::Unreadable { id, .. } => Some(id.clone()),
                 RegistryLookup::Custom { host } | RegistryLookup::AcrNotFound { host } => {
                     Some(host.clone())
                 }
                 RegistryLookup::NoImage => None,
             },
         },
-        identity: None,
+        identity: loaded.identity,
         summary,
         root_causes,
         checks: results,
         fail_on_warn,
-        origins,
+        origins: loaded.origins,
     })
 }
 

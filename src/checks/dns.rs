@@ -87,7 +87,9 @@ pub static CHECKS: &[Check] = &[
 /// The private zone the registry's login server is served from.
 fn zone_name(facts: &Facts) -> Result<String, Unavailable> {
     match &facts.registry {
-        RegistryLookup::Acr(_) | RegistryLookup::AcrNotFound { .. } => Ok(facts.cloud.acr_zone()),
+        RegistryLookup::Acr(_)
+        | RegistryLookup::AcrNotFound { .. }
+        | RegistryLookup::Unreadable { .. } => Ok(facts.cloud.acr_zone()),
         RegistryLookup::Custom { host } => {
             if facts.endpoints.is_empty() {
                 return Err(Unavailable::missing(format!(
@@ -420,7 +422,9 @@ fn records_outcome(
 fn login_server_record(facts: &Facts) -> Result<Outcome, Unavailable> {
     let host = match &facts.registry {
         RegistryLookup::Acr(r) => r.login_server.clone(),
-        RegistryLookup::Custom { host } | RegistryLookup::AcrNotFound { host } => host.clone(),
+        RegistryLookup::Custom { host }
+        | RegistryLookup::AcrNotFound { host }
+        | RegistryLookup::Unreadable { host, .. } => host.clone(),
         RegistryLookup::NoImage => return Ok(Outcome::skip("no image reference (APP-002)")),
     };
     let vnets = resolving_vnets(facts).map_err(Unavailable::missing)?;

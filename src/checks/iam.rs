@@ -7,7 +7,7 @@ use super::{Check, Evidence, Family, Outcome, Severity, check_doc as doc};
 use crate::facts::inventory::id_key;
 use crate::facts::{
     ArmId, CredentialMode, Facts, IdentityMistake, PullIdentity, RegistryLookup, Unavailable,
-    scope_covers,
+    scope_covers, unavailable,
 };
 
 pub static CHECKS: &[Check] = &[
@@ -215,6 +215,9 @@ fn identity_resolves(facts: &Facts) -> Result<Outcome, Unavailable> {
 fn role_grants_pull(facts: &Facts) -> Result<Outcome, Unavailable> {
     let registry = match &facts.registry {
         RegistryLookup::Acr(r) => r,
+        RegistryLookup::Unreadable { id, gap, .. } => {
+            return Err(unavailable("the registry", Some(id), gap));
+        }
         RegistryLookup::Custom { host } => {
             return Ok(Outcome::skip(format!(
                 "{host} is not an Azure Container Registry: Azure roles do not apply"

@@ -4,7 +4,9 @@
 
 use super::{Check, Evidence, Family, Outcome, Severity, check_doc as doc};
 use crate::facts::inventory::id_key;
-use crate::facts::{CredentialMode, Facts, RegistryFacts, RegistryLookup, Unavailable};
+use crate::facts::{
+    CredentialMode, Facts, RegistryFacts, RegistryLookup, Unavailable, unavailable,
+};
 
 pub static CHECKS: &[Check] = &[
     Check {
@@ -89,6 +91,9 @@ pub static CHECKS: &[Check] = &[
 ];
 
 fn acr(facts: &Facts) -> Result<&RegistryFacts, Unavailable> {
+    if let RegistryLookup::Unreadable { id, gap, .. } = &facts.registry {
+        return Err(unavailable("the registry", Some(id), gap));
+    }
     facts.acr().ok_or_else(|| {
         Unavailable::missing(match &facts.registry {
             RegistryLookup::Custom { host } => {
@@ -105,6 +110,7 @@ fn registry_found(facts: &Facts) -> Result<Outcome, Unavailable> {
         .ok_or_else(|| Unavailable::missing("no image reference"))?;
     let e = Evidence::new(&image.provenance.resource_id, &image.provenance.path).actual(&image.raw);
     Ok(match &facts.registry {
+        RegistryLookup::Unreadable { id, gap, .. } => return Err(unavailable("the registry", Some(id), gap)),
         RegistryLookup::Acr(r) => Outcome::pass(format!("{} is registry {} in resource group {} ({})", r.login_server, r.name, r.arm.resource_group, r.location)).evidence(Evidence::new(&r.id, "properties.loginServer").actual(&r.login_server)),
         RegistryLookup::Custom { host } => Outcome::pass(format!("{host} is not an Azure Container Registry: registry-specific checks are skipped, the network and DNS checks apply")).evidence(e),
         RegistryLookup::AcrNotFound { host } => {

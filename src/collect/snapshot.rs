@@ -68,6 +68,19 @@ pub fn load(path: &Path) -> Result<Snapshot, InputError> {
     })
 }
 
+/// Builds the inventory from documents read live, through the same typed parsing a snapshot
+/// gets; `source` labels where they came from in messages.
+pub fn inventory_from_documents(
+    documents: Vec<Value>,
+    source: &Path,
+) -> Result<Inventory, InputError> {
+    let mut loader = Loader::default();
+    for document in documents {
+        loader.load_value(source, document, String::new())?;
+    }
+    Ok(loader.inventory)
+}
+
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".into(),

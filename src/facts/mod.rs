@@ -413,6 +413,8 @@ pub enum RegistryLookup {
     AcrNotFound { host: String },
     /// Any other registry: ACR-specific checks skip.
     Custom { host: String },
+    /// The registry's document was looked for (by id) but could not be read.
+    Unreadable { host: String, id: String, gap: Gap },
 }
 
 #[derive(Debug, Clone)]
@@ -1366,6 +1368,16 @@ fn registry_lookup(
                 .is_some_and(|l| l.eq_ignore_ascii_case(host))
         }),
     };
+    if let (None, Some(id)) = (found, registry_id) {
+        let gap = inventory.gap(id);
+        if matches!(gap, Gap::Forbidden { .. } | Gap::Timeout | Gap::Failed(_)) {
+            return RegistryLookup::Unreadable {
+                host: host.to_string(),
+                id: id.to_string(),
+                gap,
+            };
+        }
+    }
     match found {
         Some((r, origin)) => RegistryLookup::Acr(Box::new(registry_facts(inventory, r, origin))),
         None if Cloud::from_login_server(host).is_some()

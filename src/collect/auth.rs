@@ -1,0 +1,203 @@
+//! The Azure credential chain, small and explicit (azure_identity 1.x has no
+//! DefaultAzureCredential): App Service / IMDS managed identity, workload identity, service
+//! principal secret, Azure CLI — in that order unless `--auth` picks one. The first that
+//! yields a token answers; each failure is logged with why, and the report says who answered
+//! (token claims decoded for display only, never the token).
+
+use std::sync::Arc;
+
+use azure_core::credentials::{Secret, TokenCredential};
+use azure_identity::{
+    AzureCliCredential, ClientSecretCredential, ManagedIdentityCredential,
+    WorkloadIdentityCredential,
+};
+use base64::Engine;
+
+use crate::error::InputError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuthMode {
+    Auto,
+    ManagedIdentity,
+    WorkloadIdentity,
+    ClientSecret,
+    Cli,
+}
+
+/// A credential that produced a token, and what the token says about who it is.
+#[derive(Clone)]
+pub struct Credential {
+    pub kind: &'static str,
+    pub credential: Arc<dyn TokenCredential>,
+    pub who: String,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("kind", &self.kind)
+            .field("who", &self.who)
+            .finish()
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// A credential of the chain, or why it cannot be built.
+type Candidate = (&'static str, Result<Arc<dyn TokenCredential>, String>);
+
+/// The candidates for `mode`, in chain order.
+fn candidates(mode: AuthMode) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    let want = |m: AuthMode| mode == AuthMode::Auto || mode == m;
+    if want(AuthMode::ManagedIdentity)
+        && (mode == AuthMode::ManagedIdentity
+            || (env("IDENTITY_ENDPOINT").is_some() && env("IDENTITY_HEADER").is_some()))
+    {
+        out.push((
+            "managed-identity",
+            ManagedIdentityCredential::new(None)
+                .map(|c| c as Arc<dyn TokenCredential>)
+                .map_err(|e| e.to_string()),
+        ));
+    }
+    if want(AuthMode::WorkloadIdentity)
+        && (mode == AuthMode::WorkloadIdentity || env("AZURE_FEDERATED_TOKEN_FILE").is_some())
+    {
+        out.push((
+            "workload-identity",
+            WorkloadIdentityCredential::new(None)
+                .map(|c| c as Arc<dyn TokenCredential>)
+                .map_err(|e| e.to_string()),
+        ));
+    }
+    if want(AuthMode::ClientSecret)
+        && (mode == AuthMode::ClientSecret || env("AZURE_CLIENT_SECRET").is_some())
+    {
+        let built = match (
+            env("AZURE_TENANT_ID"),
+            env("AZURE_CLIENT_ID"),
+            env("AZURE_CLIENT_SECRET"),
+        ) {
+            (Some(tenant), Some(client), Some(secret)) => {
+                ClientSecretCredential::new(&tenant, client, Secret::new(secret), None)
+                    .map(|c| c as Arc<dyn TokenCredential>)
+                    .map_err(|e| e.to_string())
+            }
+            _ => Err("needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET".to_string()),
+        };
+        out.push(("client-secret", built));
+    }
+    if want(AuthMode::Cli) {
+        out.push((
+            "azure-cli",
+            AzureCliCredential::new(None)
+                .map(|c| c as Arc<dyn TokenCredential>)
+                .map_err(|e| e.to_string()),
+        ));
+    }
+    out
+}
+
+/// Walks the chain until a credential yields a token for `scope`.
+pub async fn acquire(mode: AuthMode, scope: &str) -> Result<Credential, InputError> {
+    let mut tried = Vec::new();
+    for (kind, built) in candidates(mode) {
+        let credential = match built {
+            Ok(c) => c,
+            Err(why) => {
+                tracing::info!("credential {kind} unavailable: {why}; trying the next");
+                tried.push(format!("{kind}: {why}"));
+                continue;
+            }
+        };
+        match credential.get_token(&[scope], None).await {
+            Ok(token) => {
+                let who = describe_token(token.token.secret());
+                tracing::info!("credential {kind} answered ({who})");
+                return Ok(Credential {
+                    kind,
+                    credential,
+                    who,
+                });
+            }
+            Err(e) => {
+                let why = first_line(&e.to_string());
+                tracing::info!("credential {kind} failed: {why}; trying the next");
+                tried.push(format!("{kind}: {why}"));
+            }
+        }
+    }
+    Err(InputError::new(format!(
+        "no Azure credential answered ({}); sign in with `az login`, or set IDENTITY_ENDPOINT/IDENTITY_HEADER, AZURE_FEDERATED_TOKEN_FILE or AZURE_CLIENT_SECRET (with AZURE_TENANT_ID and AZURE_CLIENT_ID), or pick one with --auth",
+        if tried.is_empty() {
+            "none applies".to_string()
+        } else {
+            tried.join("; ")
+        }
+    )))
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(300)
+        .collect()
+}
+
+/// Who a token is for, from its `upn`/`unique_name`, `appid`/`azp` and `oid` claims. The
+/// signature is not checked: this is for display, never for a decision.
+pub fn describe_token(token: &str) -> String {
+    let claims = token
+        .split('.')
+        .nth(1)
+        .and_then(|p| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p.trim_end_matches('='))
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
+    let Some(claims) = claims else {
+        return "an opaque token".into();
+    };
+    let pick = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| claims.get(*k).and_then(|v| v.as_str()).map(str::to_string))
+    };
+    let mut parts = Vec::new();
+    if let Some(upn) = pick(&["upn", "unique_name", "preferred_username"]) {
+        parts.push(upn);
+    }
+    if let Some(app) = pick(&["appid", "azp"]) {
+        parts.push(format!("appid {app}"));
+    }
+    if let Some(oid) = pick(&["oid"]) {
+        parts.push(format!("oid {oid}"));
+    }
+    if parts.is_empty() {
+        "a token without identity claims".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_claims_are_described_without_the_token() {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"oid":"1111","appid":"2222","upn":"ops@contoso.com"}"#);
+        let token = format!("eyJhbGciOiJub25lIn0.{payload}.sig");
+        assert_eq!(
+            describe_token(&token),
+            "ops@contoso.com, appid 2222, oid 1111"
+        );
+        assert_eq!(describe_token("not-a-jwt"), "an opaque token");
+    }
+}
