@@ -38,6 +38,8 @@ def main():
     lines = [
         "# Benchmarks",
         "",
+        "## Offline verification (issue: offline verification)",
+        "",
         f"Offline `pullpath verify --snapshot examples/<example> -o <format>`, release build, each run a cold process "
         f"(exec to exit), {RUNS} runs after 5 warm-up runs; peak RSS from the child's rusage. Produced by `scripts/bench.sh`.",
         "",
@@ -53,11 +55,15 @@ def main():
     healthy = [r for r in rows if r["example"] == "healthy-system-identity"]
     ok = all(r["median"] < 20 and r["max_rss"] < 20 for r in healthy)
     lines += ["", f"Result: {'met' if ok else 'NOT met'} — healthy example worst median {max(r['median'] for r in healthy):.2f} ms, worst peak RSS {max(r['max_rss'] for r in healthy):.1f} MB.", ""]
+    # The live-mode section comes from `cargo bench --bench live` (fake ARM with 100 ms per request).
+    live = subprocess.run(["cargo", "bench", "--locked", "-q", "--bench", "live"], cwd=ROOT, capture_output=True, text=True)
+    section = live.stdout[live.stdout.find("## Live mode"):] if "## Live mode" in live.stdout else f"## Live mode\n\nthe live benchmark failed:\n\n```\n{live.stderr[-2000:]}\n```\n"
+    lines.append(section)
     text = "\n".join(lines)
     print(text)
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
         f.write(text)
-    return 0 if ok else 1
+    return 0 if ok and "Result: met" in section else 1
 
 
 if __name__ == "__main__":

@@ -125,6 +125,7 @@ fn gather_live(
         .build()
         .map_err(|e| InputError::new(format!("cannot start the runtime: {e}")))?;
     let started = std::time::Instant::now();
+    let show_progress = !live.quiet && std::io::stderr().is_terminal();
     let deadline = tokio::time::Duration::from_secs(live.timeout);
     let scope = format!("{}/.default", arm_endpoint(cloud_for_endpoint));
     let (gathered, who, requests) = runtime.block_on(async {
@@ -139,19 +140,35 @@ fn gather_live(
             request_timeout: std::time::Duration::from_secs(20),
             deadline,
         };
-        let client = ArmClient::new(options, credential, scope.clone())?;
-        let gathered = live::gather(&client, &target).await?;
+        let client = std::sync::Arc::new(ArmClient::new(options, credential, scope.clone())?);
+        // A live count on a terminal; nothing when piped or --quiet.
+        let progress = show_progress.then(|| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                loop {
+                    eprint!(
+                        "\rpullpath: reading ARM… {} requests",
+                        client.requests.load(std::sync::atomic::Ordering::Relaxed)
+                    );
+                    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+                }
+            })
+        });
+        let gathered = live::gather(&client, &target).await;
+        if let Some(task) = progress {
+            task.abort();
+            eprint!("\r\x1b[2K");
+        }
         Ok::<_, InputError>((
-            gathered,
+            gathered?,
             who,
             client.requests.load(std::sync::atomic::Ordering::Relaxed),
         ))
     })?;
-    if !live.quiet && std::io::stderr().is_terminal() {
+    if show_progress {
         eprintln!(
-            "pullpath: read {} documents from {base} in {} requests, {} ms, as {who}",
+            "pullpath: read {} documents from {base} in {requests} requests, {} ms, as {who}",
             gathered.documents.len(),
-            requests,
             started.elapsed().as_millis()
         );
     }

@@ -390,3 +390,24 @@ fn usage_errors_in_live_mode() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("give a source"));
 }
+
+#[test]
+fn config_web_decides_the_registry_over_the_sites_own_site_config() {
+    // The site document's siteConfig names another registry (stale); config/web is the authority.
+    let dir = mutated("healthy-system-identity", |d| {
+        *at(
+            d.get_mut("site.json").unwrap(),
+            "properties.siteConfig.linuxFxVersion",
+        ) = serde_json::json!("DOCKER|otherregistry.azurecr.io/app:1");
+    });
+    let fake = FakeArm::start(dir.path(), Faults::default());
+    let (code, report, stderr) = live_verify(&fake, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        report["target"]["registry"]
+            .as_str()
+            .unwrap()
+            .ends_with("/registries/secureacr2021")
+    );
+    assert_read_only_and_once(&fake);
+}

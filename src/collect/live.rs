@@ -211,34 +211,52 @@ pub async fn gather(client: &ArmClient, target: &LiveTarget) -> Result<Gathered,
         }
     }
 
+    // `az webapp show` returns siteConfig.linuxFxVersion on the site itself: when it is there,
+    // registry discovery starts now instead of after config/web, which is the authority and
+    // is read at the same time. Should the two disagree, config/web's registry is walked too
+    // and is the one the facts use.
+    let site_host = host_of(image::parse_fx_version(str_at(
+        &site,
+        "/properties/siteConfig/linuxFxVersion",
+    )));
     let config_branch = async {
-        let config = walk.get(&format!("{site_id}/config/web"), WEB).await;
-        let fx = config
-            .as_ref()
-            .and_then(|c| str_at(c, "/properties/linuxFxVersion"))
-            .or_else(|| str_at(&site, "/properties/siteConfig/linuxFxVersion"))
-            .map(str::to_string);
-        let main_image = match image::parse_fx_version(fx.as_deref()) {
-            FxVersion::Docker(reference) => Some(reference),
-            FxVersion::SiteContainers => {
-                let containers = walk.list(&format!("{site_id}/sitecontainers"), WEB).await;
-                containers
-                    .iter()
-                    .find(|c| {
-                        c.pointer("/properties/isMain").and_then(Value::as_bool) == Some(true)
-                    })
-                    .and_then(|c| str_at(c, "/properties/image"))
-                    .map(str::to_string)
+        let speculative = async {
+            match &site_host {
+                Some(host) => registry_branch(&walk, host, &principals).await,
+                None => None,
             }
-            FxVersion::Compose(Ok(images)) => images.first().cloned(),
-            _ => None,
         };
-        let host = main_image
-            .and_then(|r| image::parse(&r).ok())
-            .map(|r| r.host().to_ascii_lowercase());
-        if let Some(host) = host {
-            registry_branch(&walk, &host, &principals).await;
-        }
+        let configured = async {
+            let config = walk.get(&format!("{site_id}/config/web"), WEB).await;
+            let fx = config
+                .as_ref()
+                .and_then(|c| str_at(c, "/properties/linuxFxVersion"))
+                .or_else(|| str_at(&site, "/properties/siteConfig/linuxFxVersion"))
+                .map(str::to_string);
+            match image::parse_fx_version(fx.as_deref()) {
+                FxVersion::SiteContainers => {
+                    let containers = walk.list(&format!("{site_id}/sitecontainers"), WEB).await;
+                    containers
+                        .iter()
+                        .find(|c| {
+                            c.pointer("/properties/isMain").and_then(Value::as_bool) == Some(true)
+                        })
+                        .and_then(|c| str_at(c, "/properties/image"))
+                        .and_then(|r| image::parse(r).ok())
+                        .map(|r| r.host().to_ascii_lowercase())
+                }
+                other => host_of(other),
+            }
+        };
+        let (speculated, host) = futures::join!(speculative, configured);
+        let registry = match host {
+            Some(host) if Some(&host) != site_host.as_ref() => {
+                registry_branch(&walk, &host, &principals).await
+            }
+            Some(_) => speculated,
+            None => None,
+        };
+        *walk.registry_id.lock().expect("not poisoned") = registry;
     };
     let settings_branch = async {
         match client
@@ -327,12 +345,24 @@ async fn network(walk: &Walk<'_>, subnet_id: &str, follow_peerings: bool) {
     futures::join!(nsg, routes, peers);
 }
 
+/// The registry host of the main image a `linuxFxVersion` names.
+fn host_of(fx: FxVersion) -> Option<String> {
+    let reference = match fx {
+        FxVersion::Docker(reference) => reference,
+        FxVersion::Compose(Ok(images)) => images.into_iter().next()?,
+        _ => return None,
+    };
+    image::parse(&reference)
+        .ok()
+        .map(|r| r.host().to_ascii_lowercase())
+}
+
 fn quote_kql(value: &str) -> String {
     value.replace('\'', "")
 }
 
 /// The registry of the main image, and everything hanging off it.
-async fn registry_branch(walk: &Walk<'_>, host: &str, principals: &[String]) {
+async fn registry_branch(walk: &Walk<'_>, host: &str, principals: &[String]) -> Option<String> {
     let cloud = walk.target.cloud;
     let acr_like = Cloud::from_login_server(host).is_some();
     let zone_suffix = if acr_like {
@@ -350,23 +380,20 @@ async fn registry_branch(walk: &Walk<'_>, host: &str, principals: &[String]) {
     let registry = async {
         if !acr_like && walk.target.registry_id.is_none() {
             custom_registry(walk, host).await;
-            return;
+            return None;
         }
         let registry_id = match &walk.target.registry_id {
             Some(id) => Some(id.clone()),
             None => walk.graph_ids(format!("resources | where type =~ 'microsoft.containerregistry/registries' | where properties.loginServer =~ '{}' | project id", quote_kql(host))).await.into_iter().next(),
         };
-        let Some(registry_id) = registry_id else {
-            return;
-        };
-        *walk.registry_id.lock().expect("not poisoned") = Some(registry_id.clone());
+        let registry_id = registry_id?;
         let Some(registry) = walk.get(&registry_id, REGISTRY).await else {
-            return;
+            return Some(registry_id);
         };
         let replications_path = format!("{registry_id}/replications");
         let replications = walk.list(&replications_path, REGISTRY);
         let connections = async {
-            let mut endpoints: Vec<String> = registry
+            let embedded: Vec<String> = registry
                 .pointer("/properties/privateEndpointConnections")
                 .and_then(Value::as_array)
                 .map(|l| {
@@ -377,20 +404,23 @@ async fn registry_branch(walk: &Walk<'_>, host: &str, principals: &[String]) {
                         .collect()
                 })
                 .unwrap_or_default();
-            for c in walk
-                .list(
-                    &format!("{registry_id}/privateEndpointConnections"),
-                    REGISTRY,
-                )
-                .await
-            {
-                if let Some(pe) = str_at(&c, "/properties/privateEndpoint/id")
-                    && !endpoints.iter().any(|e| id_key(e) == id_key(pe))
-                {
-                    endpoints.push(pe.to_string());
-                }
-            }
-            join_all(endpoints.iter().map(|pe| endpoint(walk, pe))).await;
+            // The registry document already names its endpoints: follow them at once, and
+            // the connection list (which may name more) at the same time.
+            let listed = async {
+                let path = format!("{registry_id}/privateEndpointConnections");
+                let more: Vec<String> = walk
+                    .list(&path, REGISTRY)
+                    .await
+                    .iter()
+                    .filter_map(|c| str_at(c, "/properties/privateEndpoint/id").map(str::to_string))
+                    .filter(|pe| !embedded.iter().any(|e| id_key(e) == id_key(pe)))
+                    .collect();
+                join_all(more.iter().map(|pe| endpoint(walk, pe))).await;
+            };
+            futures::join!(
+                join_all(embedded.iter().map(|pe| endpoint(walk, pe))),
+                listed
+            );
         };
         let roles = join_all(
             principals
@@ -398,12 +428,13 @@ async fn registry_branch(walk: &Walk<'_>, host: &str, principals: &[String]) {
                 .map(|p| role_assignments(walk, &registry_id, p)),
         );
         futures::join!(replications, connections, roles);
+        Some(registry_id)
     };
     let zones = async {
         let ids = walk.graph_ids(zones_query).await;
         join_all(ids.iter().map(|z| zone(walk, z))).await;
     };
-    futures::join!(registry, zones);
+    futures::join!(registry, zones).0
 }
 
 /// A registry that is not an ACR: its private endpoint is found by the NIC that serves its

@@ -53,6 +53,7 @@ struct Shared {
     faults: Faults,
     fired: HashSet<String>,
     log: Vec<(String, String)>,
+    arrivals: Vec<std::time::Instant>,
     base: String,
 }
 
@@ -140,6 +141,22 @@ impl FakeArm {
         format!("{}/msi/token", self.base)
     }
 
+    /// When each logged request arrived, with its path.
+    pub fn arrivals(&self) -> Vec<(std::time::Instant, String)> {
+        let s = self.shared.lock().unwrap();
+        s.arrivals
+            .iter()
+            .cloned()
+            .zip(s.log.iter().map(|(_, p)| p.clone()))
+            .collect()
+    }
+
+    pub fn clear_log(&self) {
+        let mut s = self.shared.lock().unwrap();
+        s.log.clear();
+        s.arrivals.clear();
+    }
+
     /// Every request as (method, path and query), in arrival order.
     pub fn log(&self) -> Vec<(String, String)> {
         self.shared.lock().unwrap().log.clone()
@@ -189,7 +206,7 @@ fn query_param(query: &str, name: &str) -> Option<String> {
     })
 }
 
-const PAGE: usize = 2;
+const PAGE: usize = 1;
 
 async fn handle(
     State(shared): State<Arc<Mutex<Shared>>>,
@@ -211,6 +228,7 @@ async fn handle(
                 format!("{path}?{query}")
             },
         ));
+        s.arrivals.push(std::time::Instant::now());
         (s.faults.latency, s.base.clone())
     };
     if lower == "/msi/token" {
