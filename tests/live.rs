@@ -411,3 +411,61 @@ fn config_web_decides_the_registry_over_the_sites_own_site_config() {
     );
     assert_read_only_and_once(&fake);
 }
+
+#[test]
+fn injected_429_and_500_give_the_same_verdicts_for_every_example() {
+    for (name, code, _) in expected_examples() {
+        let faults = Faults {
+            throttle_once: vec![
+                "/providers/microsoft.web/sites/secureacrweb2021/config/web".into(),
+            ],
+            error_once: vec![
+                "/providers/microsoft.network/privateendpoints/".into(),
+                "/providers/microsoft.network/privatednszones/".into(),
+            ],
+            ..Default::default()
+        };
+        let fake = FakeArm::start(&example(&name), faults);
+        let (live_code, live_report, stderr) = live_verify(&fake, &[]);
+        let (_, snapshot_report) = verify_json(&example(&name), &[]);
+        assert_eq!(live_code, code, "{name}: {stderr}");
+        assert_eq!(
+            statuses(&live_report),
+            statuses(&snapshot_report),
+            "{name}: faults changed a verdict"
+        );
+    }
+}
+
+#[test]
+fn deployment_slots_and_sidecars_are_read_live() {
+    // A staging slot running the sidecar model.
+    let slot = "/subscriptions/6f1c9a3e-2b7d-4e5f-9a8b-1c2d3e4f5a6b/resourceGroups/secureacrsetup/providers/Microsoft.Web/sites/secureacrweb2021/slots/staging";
+    let dir = mutated("healthy-system-identity", |d| {
+        let site = d.get_mut("site.json").unwrap();
+        site["id"] = serde_json::json!(slot);
+        site["name"] = serde_json::json!("secureacrweb2021/staging");
+        site["type"] = serde_json::json!("Microsoft.Web/sites/slots");
+        site["properties"]["siteConfig"]["linuxFxVersion"] = serde_json::json!("sitecontainers");
+        let config = d.get_mut("site-config-web.json").unwrap();
+        config["id"] = serde_json::json!(format!("{slot}/config/web"));
+        config["type"] = serde_json::json!("Microsoft.Web/sites/slots/config");
+        config["properties"]["linuxFxVersion"] = serde_json::json!("sitecontainers");
+        let settings = d.get_mut("app-settings.json").unwrap();
+        settings["id"] = serde_json::json!(format!("{slot}/config/appsettings"));
+        settings["type"] = serde_json::json!("Microsoft.Web/sites/slots/config");
+        d.insert("sitecontainers.json".into(), serde_json::json!({"value": [
+            {"id": format!("{slot}/sitecontainers/main"), "name": "main", "type": "Microsoft.Web/sites/slots/sitecontainers",
+             "properties": {"image": "secureacr2021.azurecr.io/privatewebsite:lnx-v1", "isMain": true, "authType": "SystemIdentity"}},
+            {"id": format!("{slot}/sitecontainers/otel"), "name": "otel", "type": "Microsoft.Web/sites/slots/sitecontainers",
+             "properties": {"image": "mcr.microsoft.com/azuremonitor/opentelemetry-collector:latest", "isMain": false, "authType": "Anonymous"}}]}));
+    });
+    let fake = FakeArm::start(dir.path(), Faults::default());
+    let (code, report, stderr) = live_verify(&fake, &["--slot", "staging"]);
+    let (snapshot_code, snapshot) = verify_json(dir.path(), &[]);
+    assert_eq!((code, snapshot_code), (0, 0), "{stderr}");
+    assert_eq!(statuses(&report), statuses(&snapshot));
+    assert_eq!(report["target"]["app"], slot);
+    assert!(check(&report, "APP-002")["message"].as_str().unwrap().contains("and 1 sidecar image(s)"));
+    assert_read_only_and_once(&fake);
+}
