@@ -466,6 +466,11 @@ fn deployment_slots_and_sidecars_are_read_live() {
     assert_eq!((code, snapshot_code), (0, 0), "{stderr}");
     assert_eq!(statuses(&report), statuses(&snapshot));
     assert_eq!(report["target"]["app"], slot);
-    assert!(check(&report, "APP-002")["message"].as_str().unwrap().contains("and 1 sidecar image(s)"));
+    assert!(
+        check(&report, "APP-002")["message"]
+            .as_str()
+            .unwrap()
+            .contains("and 1 sidecar image(s)")
+    );
     assert_read_only_and_once(&fake);
 }
