@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fake_arm::{FakeArm, Faults, IDENTITY_HEADER};
+use fake_arm::{FakeArm, Faults, IDENTITY_HEADER, SEED_APP};
 
 const LATENCY_MS: u64 = 100;
 const RUNS: usize = 5;
@@ -19,20 +19,9 @@ const RUNS: usize = 5;
 fn verify(bin: &str, fake: &FakeArm, extra: &[&str]) -> f64 {
     let started = Instant::now();
     let status = Command::new(bin)
-        .args([
-            "verify",
-            "--subscription",
-            "6f1c9a3e-2b7d-4e5f-9a8b-1c2d3e4f5a6b",
-            "-g",
-            "secureacrsetup",
-            "-n",
-            "secureacrweb2021",
-            "--arm-endpoint",
-            &fake.base,
-            "--quiet",
-            "-o",
-            "json",
-        ])
+        .arg("verify")
+        .args(SEED_APP)
+        .args(["--arm-endpoint", &fake.base, "--quiet", "-o", "json"])
         .args(extra)
         .env("IDENTITY_ENDPOINT", fake.msi_endpoint())
         .env("IDENTITY_HEADER", IDENTITY_HEADER)

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::*;
-use fake_arm::{FakeArm, Faults, IDENTITY_HEADER, issued_token};
+use fake_arm::{FakeArm, Faults, IDENTITY_HEADER, SEED_APP, issued_token};
 use serde_json::Value;
 
 const SUBSCRIPTION: &str = "6f1c9a3e-2b7d-4e5f-9a8b-1c2d3e4f5a6b";
@@ -24,16 +24,8 @@ fn live_cmd(fake: &FakeArm, subcommand: &str) -> assert_cmd::Command {
         .env_remove("AZURE_CLIENT_SECRET")
         .env_remove("AZURE_FEDERATED_TOKEN_FILE")
         .arg(subcommand)
-        .args([
-            "--subscription",
-            SUBSCRIPTION,
-            "-g",
-            "secureacrsetup",
-            "-n",
-            "secureacrweb2021",
-            "--arm-endpoint",
-            &fake.base,
-        ]);
+        .args(SEED_APP)
+        .args(["--arm-endpoint", &fake.base]);
     cmd
 }
 
@@ -314,16 +306,11 @@ fn azure_cli_credential_through_a_fake_az() {
         .env("PATH", path)
         .env_remove("IDENTITY_ENDPOINT")
         .env_remove("IDENTITY_HEADER")
+        .arg("verify")
+        .args(SEED_APP)
         .args([
-            "verify",
             "--auth",
             "cli",
-            "--subscription",
-            SUBSCRIPTION,
-            "-g",
-            "secureacrsetup",
-            "-n",
-            "secureacrweb2021",
             "--arm-endpoint",
             &fake.base,
             "--quiet",
@@ -349,17 +336,9 @@ fn azure_cli_credential_through_a_fake_az() {
 fn usage_errors_in_live_mode() {
     let fake = FakeArm::start(&example("healthy-system-identity"), Faults::default());
     let output = pullpath()
-        .args([
-            "verify",
-            "--subscription",
-            SUBSCRIPTION,
-            "-g",
-            "secureacrsetup",
-            "-n",
-            "secureacrweb2021",
-            "--arm-endpoint",
-            "http://management.azure.com",
-        ])
+        .arg("verify")
+        .args(SEED_APP)
+        .args(["--arm-endpoint", "http://management.azure.com"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));

@@ -21,6 +21,16 @@ use serde_json::{Value, json};
 
 pub const IDENTITY_HEADER: &str = "pullpath-test-identity-header";
 
+/// The seed deployment's app, in `pullpath verify` / `snapshot` arguments.
+pub const SEED_APP: [&str; 6] = [
+    "--subscription",
+    "6f1c9a3e-2b7d-4e5f-9a8b-1c2d3e4f5a6b",
+    "-g",
+    "secureacrsetup",
+    "-n",
+    "secureacrweb2021",
+];
+
 /// A token that is easy to search for in outputs.
 pub fn issued_token() -> String {
     let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
