@@ -453,3 +453,40 @@ fn deployment_slots_and_sidecars_are_read_live() {
     );
     assert_read_only_and_once(&fake);
 }
+
+#[test]
+fn unreadable_lists_are_errors_not_failures() {
+    // Without the records, "no A record" would be a false failure: it must be an error.
+    for (path, check_id) in [
+        ("/privatednszones/privatelink.azurecr.io/a", "DNS-003"),
+        (
+            "/privatednszones/privatelink.azurecr.io/virtualnetworklinks",
+            "DNS-002",
+        ),
+        (
+            "/providers/microsoft.authorization/roleassignments",
+            "IAM-002",
+        ),
+        ("/registries/secureacr2021/replications", "DNS-004"),
+        (
+            "/privateendpoints/secureacr-pe/privatednszonegroups",
+            "DNS-005",
+        ),
+    ] {
+        let fake = FakeArm::start(
+            &example("healthy-system-identity"),
+            Faults {
+                forbidden: vec![path.into()],
+                ..Default::default()
+            },
+        );
+        let (code, report, stderr) = live_verify(&fake, &[]);
+        let c = check(&report, check_id);
+        assert_eq!(c["status"], "error", "{path}: {c}\n{stderr}");
+        assert!(
+            c["message"].as_str().unwrap().contains("forbidden (needs "),
+            "{c}"
+        );
+        assert_eq!(code, 3, "{path}: inconclusive, not failed");
+    }
+}

@@ -11,9 +11,11 @@ use std::net::Ipv4Addr;
 
 use super::net::endpoints_in_reach;
 use super::{Check, Evidence, Family, Outcome, Severity, check_doc as doc};
-use crate::facts::inventory::id_key;
+use crate::facts::inventory::{Gap, id_key};
 use crate::facts::net::{is_private, parse_ipv4_lenient};
-use crate::facts::{AZURE_DNS, ArmId, Facts, LinkFacts, RegistryLookup, Unavailable, ZoneFacts};
+use crate::facts::{
+    AZURE_DNS, ArmId, Facts, LinkFacts, RegistryLookup, Unavailable, ZoneFacts, unavailable,
+};
 
 pub static CHECKS: &[Check] = &[
     Check {
@@ -235,6 +237,13 @@ fn zone_linked(facts: &Facts) -> Result<Outcome, Unavailable> {
             Outcome::pass(format!("{name} is linked to {}", linked.join(", "))).evidences(evidence),
         );
     }
+    if let Some(zone) = zones.iter().find(|z| z.links_unreadable.is_some()) {
+        return Err(unavailable(
+            &format!("the virtual network links of {}", zone.name),
+            Some(&format!("{}/virtualNetworkLinks", zone.id)),
+            zone.links_unreadable.as_ref().expect("checked"),
+        ));
+    }
     if zones.iter().any(|z| z.links_missing_from_input) && zones.iter().all(|z| z.links.is_empty())
     {
         return Ok(Outcome::skip(format!(
@@ -311,6 +320,24 @@ fn judge_record(
     if expected.is_empty() {
         let why = if facts.endpoints.is_empty() {
             "the registry has no private endpoint in the input (REG-003)".to_string()
+        } else if let Some((nic, gap)) = facts
+            .endpoints
+            .iter()
+            .flat_map(|e| &e.missing_nics)
+            .map(|n| (n, facts.inventory.gap(n)))
+            .find(|(_, g)| *g != Gap::Missing)
+        {
+            return Err(unavailable("the private endpoint's NIC", Some(nic), &gap));
+        } else if let Some(e) = facts
+            .endpoints
+            .iter()
+            .find(|e| e.document_missing && facts.inventory.gap(&e.id) != Gap::Missing)
+        {
+            return Err(unavailable(
+                "the private endpoint",
+                Some(&e.id),
+                &facts.inventory.gap(&e.id),
+            ));
         } else if facts.endpoints.iter().any(|e| !e.missing_nics.is_empty()) {
             format!(
                 "the endpoint's NIC is not in the input, so the address expected for {fqdn} is unknown"
@@ -340,6 +367,11 @@ fn judge_record(
         zone.arm.resource_group, zone.name, answer.relative, want[0]
     );
     match answer.record {
+        None if zone.records_unreadable.is_some() => Err(unavailable(
+            &format!("the A records of {}", zone.name),
+            Some(&format!("{}/A", zone.id)),
+            zone.records_unreadable.as_ref().expect("checked"),
+        )),
         None if zone.records_missing_from_input => Err(Unavailable::missing(format!(
             "zone {} reports record sets the input does not hold: export them (az network private-dns record-set a list -g {} -z {})",
             zone.name, zone.arm.resource_group, zone.name
@@ -452,6 +484,13 @@ fn data_endpoint_records(facts: &Facts) -> Result<Outcome, Unavailable> {
             "not an Azure Container Registry: no regional data endpoints",
         ));
     };
+    if let Some(gap) = &registry.replications_unreadable {
+        return Err(unavailable(
+            "the registry's replications (its data endpoint regions)",
+            Some(&format!("{}/replications", registry.id)),
+            gap,
+        ));
+    }
     let vnets = resolving_vnets(facts).map_err(Unavailable::missing)?;
     let mut evidence = Vec::new();
     let mut fixes = Vec::new();
@@ -498,6 +537,13 @@ fn zone_group(facts: &Facts) -> Result<Outcome, Unavailable> {
     let mut without = Vec::new();
     let mut elsewhere = Vec::new();
     for endpoint in facts.endpoints.iter().filter(|e| !e.document_missing) {
+        if let Some(gap) = &endpoint.zone_groups_unreadable {
+            return Err(unavailable(
+                "the endpoint's DNS zone groups",
+                Some(&format!("{}/privateDnsZoneGroups", endpoint.id)),
+                gap,
+            ));
+        }
         let zones: Vec<&String> = endpoint
             .zone_groups
             .iter()

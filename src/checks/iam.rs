@@ -5,6 +5,7 @@ use super::app::url_host;
 use super::roles::{self, Grant};
 use super::{Check, Evidence, Family, Outcome, Severity, check_doc as doc};
 use crate::facts::inventory::id_key;
+use crate::facts::list_gap;
 use crate::facts::{
     ArmId, CredentialMode, Facts, IdentityMistake, PullIdentity, RegistryLookup, Unavailable,
     scope_covers, unavailable,
@@ -231,6 +232,18 @@ fn role_grants_pull(facts: &Facts) -> Result<Outcome, Unavailable> {
             "the app does not pull with a managed identity",
         ));
     }
+    let assignments_path = format!(
+        "{}/providers/Microsoft.Authorization/roleAssignments",
+        registry.id
+    );
+    let assignments_gap = list_gap(&facts.inventory, &assignments_path);
+    if let (true, Some(gap)) = (facts.role_assignments.is_empty(), &assignments_gap) {
+        return Err(unavailable(
+            "the role assignments on the registry",
+            Some(&assignments_path),
+            gap,
+        ));
+    }
     if facts.role_assignments.is_empty() {
         return Ok(Outcome::skip(
             "the input holds no role assignments: export them (az role assignment list --assignee <principalId> --all)",
@@ -333,6 +346,14 @@ fn role_grants_pull(facts: &Facts) -> Result<Outcome, Unavailable> {
                     "{who} (principal {principal}) holds {role} on the registry, but {why}"
                 ));
                 fixes.push(fix);
+            }
+            None if assignments_gap.is_some() => {
+                let gap = assignments_gap.as_ref().expect("checked");
+                return Err(unavailable(
+                    &format!("the role assignments of principal {principal}"),
+                    Some(&assignments_path),
+                    gap,
+                ));
             }
             None => {
                 let note = if seen_any {

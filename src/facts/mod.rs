@@ -435,6 +435,8 @@ pub struct RegistryFacts {
     pub data_endpoint_enabled: bool,
     /// Home region first, then each replication's region, normalised and de-duplicated.
     pub data_regions: Vec<String>,
+    /// The replication list could not be read: the data regions may be incomplete.
+    pub replications_unreadable: Option<Gap>,
     pub connections: Vec<RegistryConnection>,
     pub origin: Origin,
 }
@@ -478,6 +480,8 @@ pub struct Endpoint {
     /// One per FQDN the endpoint serves (from its NIC; or `customDnsConfigs` without one).
     pub members: Vec<EndpointMember>,
     pub zone_groups: Vec<ZoneGroupFacts>,
+    /// The zone group list could not be read.
+    pub zone_groups_unreadable: Option<Gap>,
     /// The endpoint document itself is not in the input (only the registry side names it).
     pub document_missing: bool,
 }
@@ -518,6 +522,10 @@ pub struct ZoneFacts {
     /// The zone says it holds more record sets than the input does (SOA excluded).
     pub records_missing_from_input: bool,
     pub links_missing_from_input: bool,
+    /// The A record list could not be read (live): a missing record proves nothing.
+    pub records_unreadable: Option<Gap>,
+    /// The virtual network link list could not be read.
+    pub links_unreadable: Option<Gap>,
 }
 
 #[derive(Debug, Clone)]
@@ -1472,6 +1480,7 @@ fn registry_facts(inventory: &Inventory, r: &arm::Registry, origin: &Origin) -> 
             .unwrap_or_else(|| "enabled".into()),
         data_endpoint_enabled: p.data_endpoint_enabled == Some(true),
         data_regions,
+        replications_unreadable: list_gap(inventory, &format!("{}/replications", r.id)),
         connections: connections.into_values().collect(),
         origin: origin.clone(),
     }
@@ -1561,6 +1570,7 @@ fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
             missing_nics: Vec::new(),
             members: Vec::new(),
             zone_groups: Vec::new(),
+            zone_groups_unreadable: None,
             document_missing: true,
         };
     };
@@ -1665,6 +1675,7 @@ fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
         nic_ids,
         missing_nics,
         members,
+        zone_groups_unreadable: list_gap(inventory, &format!("{}/privateDnsZoneGroups", pe.id)),
         zone_groups,
         document_missing: false,
     }
@@ -1737,6 +1748,8 @@ fn zone_facts(inventory: &Inventory, zone: &arm::PrivateDnsZone) -> ZoneFacts {
             .properties
             .number_of_virtual_network_links
             .is_some_and(|n| n > links.len() as i64),
+        records_unreadable: list_gap(inventory, &format!("{}/A", zone.id)),
+        links_unreadable: list_gap(inventory, &format!("{}/virtualNetworkLinks", zone.id)),
         name,
         links,
         a_records,
@@ -1746,6 +1759,15 @@ fn zone_facts(inventory: &Inventory, zone: &arm::PrivateDnsZone) -> ZoneFacts {
 /// A private link connection's state, as ARM spells it (`Approved`, `Pending`, …).
 fn connection_status(state: Option<&arm::ConnectionState>) -> String {
     state.and_then(|s| s.status.clone()).unwrap_or_default()
+}
+
+/// The gap recorded for a child list (`{parent}/{type}`) that could not be read; `None` when
+/// it was read, or nothing is known (a snapshot).
+pub fn list_gap(inventory: &Inventory, path: &str) -> Option<Gap> {
+    match inventory.gap(path) {
+        Gap::Missing => None,
+        gap => Some(gap),
+    }
 }
 
 /// `true` when `scope` is the resource or one of its ancestors.
