@@ -9,4 +9,5 @@ pub mod arm;
 pub mod auth;
 pub mod export;
 pub mod live;
+pub mod probe;
 pub mod snapshot;

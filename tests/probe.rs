@@ -1,0 +1,218 @@
+//! The probe foundation against real sockets on loopback: a DNS responder serving the
+//! privatelink CNAME chain, NXDOMAIN and a public-looking answer, a server that never answers,
+//! TCP to open and closed ports, and the dial guard refusing everything outside 127.0.0.0/8
+//! before a packet leaves.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use hickory_resolver::proto::op::{Message, MessageType, ResponseCode};
+use hickory_resolver::proto::rr::rdata::{A, CNAME};
+use hickory_resolver::proto::rr::{Name, RData, Record};
+use pullpath::collect::probe::DialGuard;
+use pullpath::collect::probe::dns::{DnsOutcome, DnsProbe, Verdict, classify};
+use pullpath::collect::probe::tcp::{TcpOutcome, connect};
+
+fn guard() -> DialGuard {
+    DialGuard::parse("127.0.0.0/8").unwrap()
+}
+
+/// A UDP DNS responder: `records` maps a query name to the answer records; any other name
+/// is NXDOMAIN. `silent` never answers (a black-holed resolver).
+async fn responder(records: HashMap<String, Vec<Record>>, silent: bool) -> SocketAddr {
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let address = socket.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buffer = [0u8; 4096];
+        loop {
+            let Ok((n, peer)) = socket.recv_from(&mut buffer).await else {
+                return;
+            };
+            if silent {
+                continue;
+            }
+            let Ok(query) = Message::from_vec(&buffer[..n]) else {
+                continue;
+            };
+            let mut response = Message::response(query.metadata.id, query.metadata.op_code);
+            response.metadata.message_type = MessageType::Response;
+            response.metadata.recursion_desired = query.metadata.recursion_desired;
+            response.metadata.recursion_available = true;
+            response.queries = query.queries.clone();
+            let name = query
+                .queries
+                .first()
+                .map(|q| q.name().to_string().to_ascii_lowercase())
+                .unwrap_or_default();
+            match records.get(&name) {
+                Some(answers) => response.answers = answers.clone(),
+                None => response.metadata.response_code = ResponseCode::NXDomain,
+            }
+            let _ = socket.send_to(&response.to_vec().unwrap(), peer).await;
+        }
+    });
+    address
+}
+
+fn cname(from: &str, to: &str) -> Record {
+    Record::from_rdata(
+        Name::from_ascii(from).unwrap(),
+        0,
+        RData::CNAME(CNAME(Name::from_ascii(to).unwrap())),
+    )
+}
+
+fn a(name: &str, ip: Ipv4Addr) -> Record {
+    Record::from_rdata(Name::from_ascii(name).unwrap(), 0, RData::A(A(ip)))
+}
+
+/// The private view of the test registry: login server → privatelink → 127.0.10.4, and an
+/// "outside" name that resolves through a public chain.
+fn private_view() -> HashMap<String, Vec<Record>> {
+    let mut records = HashMap::new();
+    records.insert(
+        "secureacr2021.azurecr.io.".to_string(),
+        vec![
+            cname(
+                "secureacr2021.azurecr.io.",
+                "secureacr2021.privatelink.azurecr.io.",
+            ),
+            a(
+                "secureacr2021.privatelink.azurecr.io.",
+                Ipv4Addr::new(127, 0, 10, 4),
+            ),
+        ],
+    );
+    records.insert(
+        "outside.azurecr.io.".to_string(),
+        vec![
+            cname("outside.azurecr.io.", "outside.privatelink.azurecr.io."),
+            cname(
+                "outside.privatelink.azurecr.io.",
+                "wcus-acr-reg.trafficmanager.net.",
+            ),
+            a(
+                "wcus-acr-reg.trafficmanager.net.",
+                Ipv4Addr::new(203, 0, 113, 10),
+            ),
+        ],
+    );
+    records
+}
+
+#[tokio::test]
+async fn the_privatelink_chain_is_recorded_and_classified() {
+    let server = responder(private_view(), false).await;
+    let probe = DnsProbe::new(&[server], &guard(), Duration::from_secs(2)).unwrap();
+    let outcome = probe.resolve("secureacr2021.azurecr.io").await;
+    let DnsOutcome::Resolved(resolution) = &outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(
+        resolution.chain,
+        vec!["secureacr2021.privatelink.azurecr.io".to_string()]
+    );
+    assert_eq!(
+        resolution.addresses,
+        vec!["127.0.10.4".parse::<std::net::IpAddr>().unwrap()]
+    );
+    assert_eq!(
+        classify(&outcome, &[Ipv4Addr::new(127, 0, 10, 4)]),
+        Verdict::Expected
+    );
+    assert!(matches!(
+        classify(&outcome, &[Ipv4Addr::new(127, 0, 10, 5)]),
+        Verdict::OtherPrivate(_)
+    ));
+    assert_eq!(probe.servers, vec![server]);
+}
+
+#[tokio::test]
+async fn a_public_answer_and_nxdomain_are_told_apart() {
+    let server = responder(private_view(), false).await;
+    let probe = DnsProbe::new(&[server], &guard(), Duration::from_secs(2)).unwrap();
+    let outside = probe.resolve("outside.azurecr.io").await;
+    let DnsOutcome::Resolved(resolution) = &outside else {
+        panic!("{outside:?}")
+    };
+    assert_eq!(
+        resolution.chain.len(),
+        2,
+        "the whole chain is kept: {:?}",
+        resolution.chain
+    );
+    assert!(matches!(
+        classify(&outside, &[Ipv4Addr::new(127, 0, 10, 4)]),
+        Verdict::Public(_)
+    ));
+    assert_eq!(
+        probe.resolve("nosuch.azurecr.io").await,
+        DnsOutcome::NxDomain {
+            name: "nosuch.azurecr.io".into()
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_silent_resolver_times_out_on_time() {
+    let server = responder(HashMap::new(), true).await;
+    let probe = DnsProbe::new(&[server], &guard(), Duration::from_millis(300)).unwrap();
+    let started = Instant::now();
+    let outcome = probe.resolve("secureacr2021.azurecr.io").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "bounded: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(
+            outcome,
+            DnsOutcome::Timeout { .. } | DnsOutcome::ServerFailure { .. }
+        ),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_guard_refuses_servers_and_addresses_outside_its_ranges() {
+    // Realistic private addresses are data: the guard refuses them before any packet.
+    let refused = DnsProbe::new(
+        &["10.0.1.4:53".parse().unwrap()],
+        &guard(),
+        Duration::from_secs(1),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        refused
+            .to_string()
+            .contains("refused to connect to 10.0.1.4"),
+        "{refused}"
+    );
+    match connect(
+        "10.0.1.4:443".parse().unwrap(),
+        &guard(),
+        Duration::from_secs(1),
+    )
+    .await
+    {
+        TcpOutcome::Blocked(r) => assert_eq!(r.address.to_string(), "10.0.1.4"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn tcp_tells_open_from_refused() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let open = listener.local_addr().unwrap();
+    assert!(matches!(
+        connect(open, &guard(), Duration::from_secs(2)).await,
+        TcpOutcome::Connected { .. }
+    ));
+    drop(listener);
+    assert_eq!(
+        connect(open, &guard(), Duration::from_secs(2)).await,
+        TcpOutcome::Refused
+    );
+}
