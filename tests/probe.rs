@@ -216,3 +216,190 @@ async fn tcp_tells_open_from_refused() {
         TcpOutcome::Refused
     );
 }
+
+mod tls {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use pullpath::collect::probe::tls::{TlsOutcome, TlsProbe};
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose, date_time_ymd,
+    };
+    use tokio_rustls::TlsAcceptor;
+    use tokio_rustls::rustls::ServerConfig;
+    use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    use super::guard;
+
+    /// A test CA (a CA plus a leaf: rustls rejects a self-signed leaf) and a leaf for `names`.
+    struct Pki {
+        ca_pem: String,
+        leaf: Vec<u8>,
+        key: Vec<u8>,
+    }
+
+    fn pki(names: &[&str], expired: bool) -> Pki {
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        ca.distinguished_name
+            .push(DnType::CommonName, "pullpath test CA");
+        let ca_cert = ca.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca, ca_key);
+        let leaf_key = KeyPair::generate().unwrap();
+        let mut leaf =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+                .unwrap();
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        if expired {
+            leaf.not_before = date_time_ymd(2020, 1, 1);
+            leaf.not_after = date_time_ymd(2021, 1, 1);
+        }
+        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+        Pki {
+            ca_pem: ca_cert.pem(),
+            leaf: leaf_cert.der().to_vec(),
+            key: leaf_key.serialize_der(),
+        }
+    }
+
+    /// A TLS server on a loopback port presenting `pki`'s leaf.
+    async fn server(pki: &Pki) -> std::net::SocketAddr {
+        let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
+        let config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![pki.leaf.clone().into()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.key.clone())),
+            )
+            .unwrap();
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let _ = acceptor.accept(stream).await;
+                });
+            }
+        });
+        address
+    }
+
+    fn ca_file(pki: &Pki) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &pki.ca_pem).unwrap();
+        file
+    }
+
+    #[tokio::test]
+    async fn verified_with_the_ca_file() {
+        let pki = pki(
+            &["secureacr2021.azurecr.io", "*.privatelink.azurecr.io"],
+            false,
+        );
+        let address = server(&pki).await;
+        let ca = ca_file(&pki);
+        let probe = TlsProbe::new(Some(ca.path())).unwrap();
+        let outcome = probe
+            .handshake(
+                address,
+                "secureacr2021.azurecr.io",
+                &guard(),
+                Duration::from_secs(3),
+            )
+            .await;
+        assert!(
+            matches!(outcome, TlsOutcome::Verified { .. }),
+            "{outcome:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_issuer_name_mismatch_and_expired_are_told_apart() {
+        let good = pki(&["secureacr2021.azurecr.io"], false);
+        let address = server(&good).await;
+        let without_ca = TlsProbe::new(None).unwrap();
+        assert_eq!(
+            without_ca
+                .handshake(
+                    address,
+                    "secureacr2021.azurecr.io",
+                    &guard(),
+                    Duration::from_secs(3)
+                )
+                .await,
+            TlsOutcome::UnknownIssuer
+        );
+        let ca = ca_file(&good);
+        let with_ca = TlsProbe::new(Some(ca.path())).unwrap();
+        assert_eq!(
+            with_ca
+                .handshake(
+                    address,
+                    "otherregistry.azurecr.io",
+                    &guard(),
+                    Duration::from_secs(3)
+                )
+                .await,
+            TlsOutcome::NameMismatch
+        );
+        let old = pki(&["secureacr2021.azurecr.io"], true);
+        let address = server(&old).await;
+        let ca = ca_file(&old);
+        let probe = TlsProbe::new(Some(ca.path())).unwrap();
+        assert_eq!(
+            probe
+                .handshake(
+                    address,
+                    "secureacr2021.azurecr.io",
+                    &guard(),
+                    Duration::from_secs(3)
+                )
+                .await,
+            TlsOutcome::Expired
+        );
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_is_a_handshake_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((stream, _)) = listener.accept().await {
+                held.push(stream); // accepted, never answered
+            }
+        });
+        let probe = TlsProbe::new(None).unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(
+            probe
+                .handshake(
+                    address,
+                    "secureacr2021.azurecr.io",
+                    &guard(),
+                    Duration::from_millis(500)
+                )
+                .await,
+            TlsOutcome::HandshakeTimeout
+        );
+        assert!(started.elapsed() < Duration::from_secs(3));
+        assert!(matches!(
+            probe
+                .handshake(
+                    "10.0.1.4:443".parse().unwrap(),
+                    "secureacr2021.azurecr.io",
+                    &guard(),
+                    Duration::from_secs(1)
+                )
+                .await,
+            TlsOutcome::Blocked(_)
+        ));
+    }
+}

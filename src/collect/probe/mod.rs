@@ -6,6 +6,7 @@
 
 pub mod dns;
 pub mod tcp;
+pub mod tls;
 
 use std::net::IpAddr;
 
