@@ -40,11 +40,7 @@ fn planted_password_appears_in_no_format() {
                 .args(["-o", format])
                 .output()
                 .unwrap();
-            let all = format!(
-                "{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
+            let all = all_output(&output);
             assert!(
                 !all.contains(password),
                 "{name}: the password leaks in {format}"

@@ -213,11 +213,7 @@ fn tokens_appear_in_no_output() {
             .args(["-v", "-o", format])
             .output()
             .unwrap();
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let all = all_output(&output);
         assert!(
             !all.contains(&token) && !all.contains(&signature),
             "the token leaks in {format}"

@@ -140,3 +140,12 @@ pub fn scrub_json(mut report: Value) -> Value {
     report["tool"]["version"] = Value::from("[version]");
     report
 }
+
+/// Everything a run printed, stdout then stderr, for searching secrets in.
+pub fn all_output(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
