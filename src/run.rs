@@ -92,12 +92,22 @@ fn subscription(live: &LiveArgs) -> Result<String, InputError> {
     }
 }
 
+/// A live read: what was read, from where, as whom.
+struct LiveRead {
+    target: LiveTarget,
+    gathered: Gathered,
+    /// The ARM endpoint used.
+    base: String,
+    who: String,
+    requests: usize,
+}
+
 /// Reads the app's documents from ARM.
 fn gather_live(
     live: &LiveArgs,
     registry_id: Option<String>,
     cloud: Option<Cloud>,
-) -> Result<(LiveTarget, Gathered, String, usize), InputError> {
+) -> Result<LiveRead, InputError> {
     let (Some(resource_group), Some(name)) = (live.resource_group.clone(), live.name.clone())
     else {
         return Err(InputError::new(
@@ -172,7 +182,13 @@ fn gather_live(
             started.elapsed().as_millis()
         );
     }
-    Ok((target, gathered, who, requests))
+    Ok(LiveRead {
+        target,
+        gathered,
+        base,
+        who,
+        requests,
+    })
 }
 
 /// `-v`: pullpath's own request and credential log on stderr; the libraries stay quiet
@@ -197,7 +213,13 @@ fn init_logging(verbose: bool) {
 }
 
 fn load_live(args: &VerifyArgs) -> Result<Loaded, InputError> {
-    let (target, gathered, who, _) = gather_live(&args.live, args.registry_id.clone(), args.cloud)?;
+    let LiveRead {
+        target,
+        gathered,
+        base,
+        who,
+        ..
+    } = gather_live(&args.live, args.registry_id.clone(), args.cloud)?;
     let source_label = PathBuf::from(format!("ARM {}", target.site_id()));
     let gaps = gathered.gaps;
     let mut inventory = snapshot::inventory_from_documents(gathered.documents, &source_label)?;
@@ -207,12 +229,7 @@ fn load_live(args: &VerifyArgs) -> Result<Loaded, InputError> {
     Ok(Loaded {
         source: Source {
             kind: "arm",
-            path: Some(
-                args.live
-                    .arm_endpoint
-                    .clone()
-                    .unwrap_or_else(|| arm_endpoint(args.cloud.unwrap_or_default()).to_string()),
-            ),
+            path: Some(base),
             documents: inventory.len(),
         },
         inventory,
@@ -223,8 +240,13 @@ fn load_live(args: &VerifyArgs) -> Result<Loaded, InputError> {
 }
 
 fn export_snapshot(args: &SnapshotArgs) -> Result<u8, InputError> {
-    let (target, gathered, who, requests) =
-        gather_live(&args.live, args.registry_id.clone(), args.cloud)?;
+    let LiveRead {
+        target,
+        gathered,
+        who,
+        requests,
+        ..
+    } = gather_live(&args.live, args.registry_id.clone(), args.cloud)?;
     let written = export::write(&args.out, &target, &gathered)?;
     let unreadable = gathered.gaps.len();
     let mut out = std::io::stdout().lock();

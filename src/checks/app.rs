@@ -514,7 +514,7 @@ fn app_dns_override(facts: &Facts) -> Result<Outcome, Unavailable> {
         .iter()
         .find(|(_, ip)| ip.is_some_and(|ip| !is_private(ip) && ip.to_string() != AZURE_DNS))
     {
-        let severity = if super::app::registry_private_only(facts) {
+        let severity = if registry_private_only(facts) {
             Severity::High
         } else {
             Severity::Medium

@@ -48,6 +48,15 @@ fn env(name: &str) -> Option<String> {
 /// A credential of the chain, or why it cannot be built.
 type Candidate = (&'static str, Result<Arc<dyn TokenCredential>, String>);
 
+/// A concrete credential as a chain candidate: the trait object, or why it could not be built.
+fn erase<C: TokenCredential + 'static>(
+    built: azure_core::Result<Arc<C>>,
+) -> Result<Arc<dyn TokenCredential>, String> {
+    built
+        .map(|c| c as Arc<dyn TokenCredential>)
+        .map_err(|e| e.to_string())
+}
+
 /// The candidates for `mode`, in chain order.
 fn candidates(mode: AuthMode) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
@@ -58,9 +67,7 @@ fn candidates(mode: AuthMode) -> Vec<Candidate> {
     {
         out.push((
             "managed-identity",
-            ManagedIdentityCredential::new(None)
-                .map(|c| c as Arc<dyn TokenCredential>)
-                .map_err(|e| e.to_string()),
+            erase(ManagedIdentityCredential::new(None)),
         ));
     }
     if want(AuthMode::WorkloadIdentity)
@@ -68,9 +75,7 @@ fn candidates(mode: AuthMode) -> Vec<Candidate> {
     {
         out.push((
             "workload-identity",
-            WorkloadIdentityCredential::new(None)
-                .map(|c| c as Arc<dyn TokenCredential>)
-                .map_err(|e| e.to_string()),
+            erase(WorkloadIdentityCredential::new(None)),
         ));
     }
     if want(AuthMode::ClientSecret)
@@ -81,22 +86,18 @@ fn candidates(mode: AuthMode) -> Vec<Candidate> {
             env("AZURE_CLIENT_ID"),
             env("AZURE_CLIENT_SECRET"),
         ) {
-            (Some(tenant), Some(client), Some(secret)) => {
-                ClientSecretCredential::new(&tenant, client, Secret::new(secret), None)
-                    .map(|c| c as Arc<dyn TokenCredential>)
-                    .map_err(|e| e.to_string())
-            }
+            (Some(tenant), Some(client), Some(secret)) => erase(ClientSecretCredential::new(
+                &tenant,
+                client,
+                Secret::new(secret),
+                None,
+            )),
             _ => Err("needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET".to_string()),
         };
         out.push(("client-secret", built));
     }
     if want(AuthMode::Cli) {
-        out.push((
-            "azure-cli",
-            AzureCliCredential::new(None)
-                .map(|c| c as Arc<dyn TokenCredential>)
-                .map_err(|e| e.to_string()),
-        ));
+        out.push(("azure-cli", erase(AzureCliCredential::new(None))));
     }
     out
 }

@@ -673,7 +673,6 @@ impl Facts {
             &inventory,
             main_host.as_deref(),
             target.registry_id.as_deref(),
-            cloud,
         );
         let endpoints = endpoints(&inventory, &registry, main_host.as_deref());
         let zones = inventory
@@ -1362,7 +1361,6 @@ fn registry_lookup(
     inventory: &Inventory,
     host: Option<&str>,
     registry_id: Option<&str>,
-    cloud: Cloud,
 ) -> RegistryLookup {
     let Some(host) = host else {
         return RegistryLookup::NoImage;
@@ -1388,13 +1386,9 @@ fn registry_lookup(
     }
     match found {
         Some((r, origin)) => RegistryLookup::Acr(Box::new(registry_facts(inventory, r, origin))),
-        None if Cloud::from_login_server(host).is_some()
-            || host.ends_with(&format!(".{}", cloud.acr_suffix())) =>
-        {
-            RegistryLookup::AcrNotFound {
-                host: host.to_string(),
-            }
-        }
+        None if Cloud::from_login_server(host).is_some() => RegistryLookup::AcrNotFound {
+            host: host.to_string(),
+        },
         None => RegistryLookup::Custom {
             host: host.to_string(),
         },
