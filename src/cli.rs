@@ -29,6 +29,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// List the check catalog.
     Checks(ChecksArgs),
+    /// Run only the live probes for an image, no ARM needed: from the app's container, a VM
+    /// or an agent in the VNet.
+    #[command(after_help = EXIT_CODES)]
+    Probe(ProbeArgs),
     /// Export, from live ARM, every document `verify` reads (redacted) into a directory.
     Snapshot(SnapshotArgs),
     /// Show one check's documentation.
@@ -60,6 +64,26 @@ pub struct VerifyArgs {
     #[arg(long, value_enum)]
     pub cloud: Option<Cloud>,
 
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Also run the live probes (DNS, TCP, TLS, challenge, token, manifest, blob) from this
+    /// machine, judged against the facts (the endpoint's addresses, the app's identity).
+    #[arg(long)]
+    pub probe: bool,
+
+    #[command(flatten)]
+    pub probe_options: ProbeOptions,
+
+    /// Probe with the app's own DOCKER_REGISTRY_SERVER_USERNAME/PASSWORD (live mode: read
+    /// from the app settings; never printed).
+    #[arg(long, requires = "probe", conflicts_with_all = ["username", "anonymous"])]
+    pub use_app_credentials: bool,
+}
+
+/// How a report is rendered and judged.
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
     /// Report format, optionally to a file: table, json, junit, sarif, markdown, github.
     /// Repeatable; at most one without a path (it goes to stdout).
     #[arg(short = 'o', long = "output", value_name = "FORMAT[=PATH]", value_parser = parse_output)]
@@ -76,6 +100,81 @@ pub struct VerifyArgs {
     /// Report only checks at or above this severity (the others are still evaluated).
     #[arg(long, value_enum)]
     pub min_severity: Option<Severity>,
+}
+
+/// What the probes ask, and with which credential.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProbeOptions {
+    /// A DNS server to ask instead of the system's, IP[:PORT]. Repeatable.
+    #[arg(long = "dns-server", value_name = "IP[:PORT]", value_parser = parse_dns_server)]
+    pub dns_servers: Vec<std::net::SocketAddr>,
+
+    /// PEM certificates to trust besides the system's roots (a private CA).
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
+
+    /// A data endpoint region to probe (`<registry>.<region>.data.azurecr.io`). Repeatable.
+    /// With --probe the regions come from the registry and its replications.
+    #[arg(long = "data-endpoint-region", value_name = "REGION")]
+    pub data_endpoint_regions: Vec<String>,
+
+    /// Pull with this user name (admin user, ACR token, or another registry's account); the
+    /// password is read from stdin.
+    #[arg(long, value_name = "USER", requires = "password_stdin")]
+    pub username: Option<String>,
+
+    /// Read the password for --username from stdin.
+    #[arg(long, requires = "username")]
+    pub password_stdin: bool,
+
+    /// Pull anonymously.
+    #[arg(long, conflicts_with = "username")]
+    pub anonymous: bool,
+
+    /// The Docker config with `auths` and `credHelpers` for registries other than ACR
+    /// (default: $DOCKER_CONFIG/config.json, else ~/.docker/config.json).
+    #[arg(long, value_name = "PATH")]
+    pub docker_config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The image to pull, e.g. myregistry.azurecr.io/app/web:1.4.2.
+    pub image: String,
+
+    #[command(flatten)]
+    pub options: ProbeOptions,
+
+    /// A user-assigned managed identity's client id to pull with (the app's
+    /// acrUserManagedIdentityID).
+    #[arg(long, value_name = "GUID")]
+    pub client_id: Option<String>,
+
+    /// Which Azure credential asks for the ACR token; auto tries managed identity, workload
+    /// identity, client secret, then the Azure CLI.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub auth: crate::collect::auth::AuthMode,
+
+    /// Deadline for the whole run, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
+
+    /// Log credential attempts to stderr.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+}
+
+fn parse_dns_server(value: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(address) = value.parse::<std::net::SocketAddr>() {
+        return Ok(address);
+    }
+    value
+        .parse::<std::net::IpAddr>()
+        .map(|ip| std::net::SocketAddr::new(ip, 53))
+        .map_err(|_| format!("`{value}` is not IP[:PORT] (e.g. 10.0.0.4 or 127.0.0.1:5353)"))
 }
 
 /// Where and how to read live ARM (az CLI spelling).

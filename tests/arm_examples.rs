@@ -96,7 +96,10 @@ fn every_official_example_file_loads_as_a_snapshot() {
                 !facts.site.is_linux,
                 "the official GetWebApp examples are Windows apps"
             );
-            let results = pullpath::checks::run(&facts, Default::default());
+            let results = pullpath::checks::run(pullpath::checks::Inputs {
+                facts: Some(&facts),
+                probe: None,
+            });
             assert_eq!(
                 results.iter().find(|r| r.id == "APP-001").unwrap().status,
                 pullpath::checks::Status::Fail

@@ -27,7 +27,7 @@ fn ids_are_unique_well_formed_and_match_their_family() {
         };
         assert_eq!(check.family.as_str(), family, "{}", check.id);
         assert_eq!(
-            check.probe,
+            check.is_probe(),
             prefix == "PRB",
             "{}: only PRB checks probe",
             check.id
@@ -54,7 +54,7 @@ fn every_check_has_a_complete_doc() {
             assert!(doc.contains(section), "{}: missing {section}", check.id);
         }
         assert!(
-            doc.contains("az ") || check.probe,
+            doc.contains("az ") || check.is_probe(),
             "{}: the fix shows an az command",
             check.id
         );

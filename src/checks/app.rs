@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::{Check, Evidence, Family, Outcome, Severity, check_doc as doc};
+use super::{Check, Eval, Evidence, Family, Outcome, Severity, check_doc as doc};
 use crate::facts::image::FxVersion;
 use crate::facts::net::{is_private, parse_ipv4_lenient};
 use crate::facts::{AZURE_DNS, CredentialMode, Facts, RegistryLookup, Unavailable};
@@ -16,9 +16,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &[],
         after: &[],
-        probe: false,
         doc: doc!("APP-001"),
-        eval: custom_linux_container,
+        eval: Eval::Config(custom_linux_container),
     },
     Check {
         id: "APP-002",
@@ -27,9 +26,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["APP-001"],
         after: &[],
-        probe: false,
         doc: doc!("APP-002"),
-        eval: image_references,
+        eval: Eval::Config(image_references),
     },
     Check {
         id: "APP-003",
@@ -38,9 +36,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &[],
         after: &[],
-        probe: false,
         doc: doc!("APP-003"),
-        eval: vnet_integration,
+        eval: Eval::Config(vnet_integration),
     },
     Check {
         id: "APP-004",
@@ -49,9 +46,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["APP-003"],
         after: &[],
-        probe: false,
         doc: doc!("APP-004"),
-        eval: pull_routing,
+        eval: Eval::Config(pull_routing),
     },
     Check {
         id: "APP-005",
@@ -60,9 +56,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &[],
         after: &[],
-        probe: false,
         doc: doc!("APP-005"),
-        eval: plan_tier,
+        eval: Eval::Config(plan_tier),
     },
     Check {
         id: "APP-006",
@@ -71,9 +66,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["APP-002"],
         after: &[],
-        probe: false,
         doc: doc!("APP-006"),
-        eval: credential_mode,
+        eval: Eval::Config(credential_mode),
     },
     Check {
         id: "APP-007",
@@ -82,9 +76,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::Medium,
         needs: &[],
         after: &[],
-        probe: false,
         doc: doc!("APP-007"),
-        eval: app_dns_override,
+        eval: Eval::Config(app_dns_override),
     },
     Check {
         id: "APP-008",
@@ -93,9 +86,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::Low,
         needs: &[],
         after: &[],
-        probe: false,
         doc: doc!("APP-008"),
-        eval: https_only,
+        eval: Eval::Config(https_only),
     },
 ];
 

@@ -10,7 +10,7 @@
 use std::net::Ipv4Addr;
 
 use super::net::endpoints_in_reach;
-use super::{Check, Evidence, Family, Outcome, Severity, check_doc as doc};
+use super::{Check, Eval, Evidence, Family, Outcome, Severity, check_doc as doc};
 use crate::facts::inventory::{Gap, id_key};
 use crate::facts::net::{is_private, parse_ipv4_lenient};
 use crate::facts::{
@@ -25,9 +25,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &[],
         after: &[],
-        probe: false,
         doc: doc!("DNS-001"),
-        eval: zone_exists,
+        eval: Eval::Config(zone_exists),
     },
     Check {
         id: "DNS-002",
@@ -36,9 +35,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["DNS-001"],
         after: &["APP-007"],
-        probe: false,
         doc: doc!("DNS-002"),
-        eval: zone_linked,
+        eval: Eval::Config(zone_linked),
     },
     Check {
         id: "DNS-003",
@@ -47,9 +45,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["DNS-002"],
         after: &[],
-        probe: false,
         doc: doc!("DNS-003"),
-        eval: login_server_record,
+        eval: Eval::Config(login_server_record),
     },
     Check {
         id: "DNS-004",
@@ -58,9 +55,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["DNS-002"],
         after: &[],
-        probe: false,
         doc: doc!("DNS-004"),
-        eval: data_endpoint_records,
+        eval: Eval::Config(data_endpoint_records),
     },
     Check {
         id: "DNS-005",
@@ -69,9 +65,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::Medium,
         needs: &[],
         after: &["DNS-003", "DNS-004"],
-        probe: false,
         doc: doc!("DNS-005"),
-        eval: zone_group,
+        eval: Eval::Config(zone_group),
     },
     Check {
         id: "DNS-006",
@@ -80,9 +75,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::Medium,
         needs: &[],
         after: &[],
-        probe: false,
         doc: doc!("DNS-006"),
-        eval: vnet_custom_dns,
+        eval: Eval::Config(vnet_custom_dns),
     },
 ];
 

@@ -3,7 +3,7 @@
 
 use super::app::url_host;
 use super::roles::{self, Grant};
-use super::{Check, Evidence, Family, Outcome, Severity, check_doc as doc};
+use super::{Check, Eval, Evidence, Family, Outcome, Severity, check_doc as doc};
 use crate::facts::inventory::id_key;
 use crate::facts::list_gap;
 use crate::facts::{
@@ -19,9 +19,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["APP-006"],
         after: &[],
-        probe: false,
         doc: doc!("IAM-001"),
-        eval: identity_resolves,
+        eval: Eval::Config(identity_resolves),
     },
     Check {
         id: "IAM-002",
@@ -30,9 +29,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["IAM-001", "REG-001"],
         after: &[],
-        probe: false,
         doc: doc!("IAM-002"),
-        eval: role_grants_pull,
+        eval: Eval::Config(role_grants_pull),
     },
     Check {
         id: "IAM-003",
@@ -41,9 +39,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["APP-006"],
         after: &[],
-        probe: false,
         doc: doc!("IAM-003"),
-        eval: credentials_complete,
+        eval: Eval::Config(credentials_complete),
     },
 ];
 

@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::facts::probe::ProbeFacts;
 use crate::facts::{Facts, Unavailable};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, clap::ValueEnum)]
@@ -168,7 +169,21 @@ impl Outcome {
     }
 }
 
-pub type Eval = fn(&Facts) -> Result<Outcome, Unavailable>;
+/// What a check looks at: the configuration facts, or the probes' observations (with the
+/// facts beside them when `verify --probe` has them, for expectations and fixes).
+#[derive(Clone, Copy)]
+pub enum Eval {
+    Config(fn(&Facts) -> Result<Outcome, Unavailable>),
+    Probe(fn(&ProbeFacts, Option<&Facts>) -> Result<Outcome, Unavailable>),
+}
+
+/// What the runner evaluates: `verify` has facts (and probes with `--probe`); `probe` has
+/// only the probes, and the configuration checks are left out of its report.
+#[derive(Clone, Copy, Default)]
+pub struct Inputs<'a> {
+    pub facts: Option<&'a Facts>,
+    pub probe: Option<&'a ProbeFacts>,
+}
 
 /// A catalog entry.
 pub struct Check {
@@ -181,8 +196,6 @@ pub struct Check {
     /// Checks whose failure this one follows from: it still runs, but is not a root cause
     /// when one of them failed.
     pub after: &'static [&'static str],
-    /// Runs only with `--probe` (or in `pullpath probe`).
-    pub probe: bool,
     pub doc: &'static str,
     pub eval: Eval,
 }
@@ -205,6 +218,13 @@ pub fn catalog() -> impl Iterator<Item = &'static Check> {
         .chain(prb::CHECKS)
 }
 
+impl Check {
+    /// Runs only with `--probe` (or in `pullpath probe`).
+    pub fn is_probe(&self) -> bool {
+        matches!(self.eval, Eval::Probe(_))
+    }
+}
+
 pub fn find(id: &str) -> Option<&'static Check> {
     catalog().find(|c| c.id.eq_ignore_ascii_case(id))
 }
@@ -225,33 +245,36 @@ pub struct CheckResult {
     pub duration_ms: f64,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RunOptions {
-    pub probe: bool,
-}
-
-/// Evaluates the catalog over the facts.
-pub fn run(facts: &Facts, options: RunOptions) -> Vec<CheckResult> {
+/// Evaluates the catalog over the inputs.
+pub fn run(inputs: Inputs<'_>) -> Vec<CheckResult> {
     let mut results: Vec<CheckResult> = Vec::new();
     for check in catalog() {
+        if matches!(check.eval, Eval::Config(_)) && inputs.facts.is_none() {
+            continue;
+        }
         let started = Instant::now();
         let blocked_by = blockers(check, &results);
-        let outcome = if !blocked_by.is_empty() {
-            Outcome::skip(format!("blocked: {} did not pass", blocked_by.join(", ")))
-        } else if check.probe && !options.probe {
-            Outcome::skip("needs --probe")
-        } else {
-            match (check.eval)(facts) {
-                Ok(outcome) => outcome,
-                Err(Unavailable {
-                    reason,
-                    errored: false,
-                }) => Outcome::skip(reason),
-                Err(Unavailable {
-                    reason,
-                    errored: true,
-                }) => Outcome::with(Status::Error, reason),
-            }
+        let evaluated = match check.eval {
+            _ if !blocked_by.is_empty() => Ok(Outcome::skip(format!(
+                "blocked: {} did not pass",
+                blocked_by.join(", ")
+            ))),
+            Eval::Config(eval) => eval(inputs.facts.expect("config checks run with facts")),
+            Eval::Probe(eval) => match inputs.probe {
+                Some(probe) => eval(probe, inputs.facts),
+                None => Ok(Outcome::skip("needs --probe")),
+            },
+        };
+        let outcome = match evaluated {
+            Ok(outcome) => outcome,
+            Err(Unavailable {
+                reason,
+                errored: false,
+            }) => Outcome::skip(reason),
+            Err(Unavailable {
+                reason,
+                errored: true,
+            }) => Outcome::with(Status::Error, reason),
         };
         results.push(CheckResult {
             id: check.id,
@@ -303,8 +326,7 @@ pub fn root_causes(results: &[CheckResult]) -> Vec<&'static str> {
         .enumerate()
         .filter(|(_, r)| r.status == Status::Fail)
         .filter(|(_, r)| {
-            let check = find(r.id).expect("results come from the catalog");
-            !check.needs.iter().chain(check.after).any(|d| failed(d))
+            find(r.id).is_none_or(|check| !check.needs.iter().chain(check.after).any(|d| failed(d)))
         })
         .collect();
     roots.sort_by_key(|(i, r)| (std::cmp::Reverse(r.severity), *i));

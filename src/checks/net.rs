@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 
 use super::nsg::{self, Direction, Flow, TagContext, Verdict};
-use super::{Check, Evidence, Family, Outcome, Severity, check_doc as doc};
+use super::{Check, Eval, Evidence, Family, Outcome, Severity, check_doc as doc};
 use crate::facts::inventory::{Gap, id_key};
 use crate::facts::net::usable_addresses;
 use crate::facts::{
@@ -21,9 +21,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["APP-003"],
         after: &[],
-        probe: false,
         doc: doc!("NET-001"),
-        eval: subnet_exists,
+        eval: Eval::Config(subnet_exists),
     },
     Check {
         id: "NET-002",
@@ -32,9 +31,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["NET-001"],
         after: &[],
-        probe: false,
         doc: doc!("NET-002"),
-        eval: delegation,
+        eval: Eval::Config(delegation),
     },
     Check {
         id: "NET-003",
@@ -43,9 +41,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["NET-001"],
         after: &[],
-        probe: false,
         doc: doc!("NET-003"),
-        eval: subnet_size,
+        eval: Eval::Config(subnet_size),
     },
     Check {
         id: "NET-004",
@@ -54,9 +51,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["NET-001"],
         after: &[],
-        probe: false,
         doc: doc!("NET-004"),
-        eval: endpoint_reachable,
+        eval: Eval::Config(endpoint_reachable),
     },
     Check {
         id: "NET-005",
@@ -65,9 +61,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["NET-001"],
         after: &["NET-004"],
-        probe: false,
         doc: doc!("NET-005"),
-        eval: nsg_allows,
+        eval: Eval::Config(nsg_allows),
     },
     Check {
         id: "NET-006",
@@ -76,9 +71,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::Medium,
         needs: &["NET-001"],
         after: &["NET-004"],
-        probe: false,
         doc: doc!("NET-006"),
-        eval: routes,
+        eval: Eval::Config(routes),
     },
 ];
 

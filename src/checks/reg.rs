@@ -2,7 +2,7 @@
 //! connection agreed on by both sides, public exposure, public access closed while the app
 //! pulls publicly, the admin user, anonymous pull and the ARM-audience token policy.
 
-use super::{Check, Evidence, Family, Outcome, Severity, check_doc as doc};
+use super::{Check, Eval, Evidence, Family, Outcome, Severity, check_doc as doc};
 use crate::facts::inventory::id_key;
 use crate::facts::{
     CredentialMode, Facts, RegistryFacts, RegistryLookup, Unavailable, unavailable,
@@ -16,9 +16,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["APP-002"],
         after: &[],
-        probe: false,
         doc: doc!("REG-001"),
-        eval: registry_found,
+        eval: Eval::Config(registry_found),
     },
     Check {
         id: "REG-002",
@@ -27,9 +26,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["REG-001"],
         after: &[],
-        probe: false,
         doc: doc!("REG-002"),
-        eval: premium,
+        eval: Eval::Config(premium),
     },
     Check {
         id: "REG-003",
@@ -38,9 +36,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::High,
         needs: &["REG-001"],
         after: &["REG-002"],
-        probe: false,
         doc: doc!("REG-003"),
-        eval: approved_connection,
+        eval: Eval::Config(approved_connection),
     },
     Check {
         id: "REG-004",
@@ -49,9 +46,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::Medium,
         needs: &["REG-001"],
         after: &[],
-        probe: false,
         doc: doc!("REG-004"),
-        eval: public_exposure,
+        eval: Eval::Config(public_exposure),
     },
     Check {
         id: "REG-005",
@@ -62,9 +58,8 @@ pub static CHECKS: &[Check] = &[
         after: &[
             "APP-003", "APP-004", "APP-007", "DNS-002", "DNS-003", "DNS-006",
         ],
-        probe: false,
         doc: doc!("REG-005"),
-        eval: closed_but_public_pull,
+        eval: Eval::Config(closed_but_public_pull),
     },
     Check {
         id: "REG-006",
@@ -73,9 +68,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::Medium,
         needs: &["REG-001"],
         after: &[],
-        probe: false,
         doc: doc!("REG-006"),
-        eval: admin_user,
+        eval: Eval::Config(admin_user),
     },
     Check {
         id: "REG-007",
@@ -84,9 +78,8 @@ pub static CHECKS: &[Check] = &[
         severity: Severity::Medium,
         needs: &["REG-001"],
         after: &[],
-        probe: false,
         doc: doc!("REG-007"),
-        eval: anonymous_and_policies,
+        eval: Eval::Config(anonymous_and_policies),
     },
 ];
 

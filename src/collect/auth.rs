@@ -9,7 +9,7 @@ use std::sync::Arc;
 use azure_core::credentials::{Secret, TokenCredential};
 use azure_identity::{
     AzureCliCredential, ClientSecretCredential, ManagedIdentityCredential,
-    WorkloadIdentityCredential,
+    ManagedIdentityCredentialOptions, UserAssignedId, WorkloadIdentityCredential,
 };
 use base64::Engine;
 
@@ -57,17 +57,22 @@ fn erase<C: TokenCredential + 'static>(
         .map_err(|e| e.to_string())
 }
 
-/// The candidates for `mode`, in chain order.
-fn candidates(mode: AuthMode) -> Vec<Candidate> {
+/// The candidates for `mode`, in chain order. `client_id` selects a user-assigned managed
+/// identity.
+fn candidates(mode: AuthMode, client_id: Option<&str>) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     let want = |m: AuthMode| mode == AuthMode::Auto || mode == m;
     if want(AuthMode::ManagedIdentity)
         && (mode == AuthMode::ManagedIdentity
             || (env("IDENTITY_ENDPOINT").is_some() && env("IDENTITY_HEADER").is_some()))
     {
+        let options = client_id.map(|id| ManagedIdentityCredentialOptions {
+            user_assigned_id: Some(UserAssignedId::ClientId(id.to_string())),
+            ..Default::default()
+        });
         out.push((
             "managed-identity",
-            erase(ManagedIdentityCredential::new(None)),
+            erase(ManagedIdentityCredential::new(options)),
         ));
     }
     if want(AuthMode::WorkloadIdentity)
@@ -104,8 +109,20 @@ fn candidates(mode: AuthMode) -> Vec<Candidate> {
 
 /// Walks the chain until a credential yields a token for `scope`.
 pub async fn acquire(mode: AuthMode, scope: &str) -> Result<Credential, InputError> {
+    acquire_token(mode, scope, None)
+        .await
+        .map(|(credential, _)| credential)
+}
+
+/// Walks the chain until a credential yields a token for `scope`; returns the credential and
+/// that token (for a caller that sends it on, like the ACR exchange).
+pub async fn acquire_token(
+    mode: AuthMode,
+    scope: &str,
+    client_id: Option<&str>,
+) -> Result<(Credential, Secret), InputError> {
     let mut tried = Vec::new();
-    for (kind, built) in candidates(mode) {
+    for (kind, built) in candidates(mode, client_id) {
         let credential = match built {
             Ok(c) => c,
             Err(why) => {
@@ -118,11 +135,14 @@ pub async fn acquire(mode: AuthMode, scope: &str) -> Result<Credential, InputErr
             Ok(token) => {
                 let who = describe_token(token.token.secret());
                 tracing::info!("credential {kind} answered ({who})");
-                return Ok(Credential {
-                    kind,
-                    credential,
-                    who,
-                });
+                return Ok((
+                    Credential {
+                        kind,
+                        credential,
+                        who,
+                    },
+                    token.token,
+                ));
             }
             Err(e) => {
                 let why = first_line(&e.to_string());
@@ -150,19 +170,24 @@ fn first_line(text: &str) -> String {
         .collect()
 }
 
+/// A JWT's claims, unverified: for display and routing (the tenant), never a decision.
+fn claims(token: &str) -> Option<serde_json::Value> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// One string claim of a JWT (`tid`, `oid`).
+pub fn claim(token: &str, name: &str) -> Option<String> {
+    claims(token)?.get(name)?.as_str().map(str::to_string)
+}
+
 /// Who a token is for, from its `upn`/`unique_name`, `appid`/`azp` and `oid` claims. The
 /// signature is not checked: this is for display, never for a decision.
 pub fn describe_token(token: &str) -> String {
-    let claims = token
-        .split('.')
-        .nth(1)
-        .and_then(|p| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(p.trim_end_matches('='))
-                .ok()
-        })
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
-    let Some(claims) = claims else {
+    let Some(claims) = claims(token) else {
         return "an opaque token".into();
     };
     let pick = |keys: &[&str]| {

@@ -7,6 +7,7 @@ pub mod arm;
 pub mod image;
 pub mod inventory;
 pub mod net;
+pub mod probe;
 pub mod settings;
 
 use std::collections::BTreeMap;

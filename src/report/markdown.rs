@@ -27,12 +27,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         Verdict::Fail => "❌ fail",
         Verdict::Inconclusive => "❗ inconclusive",
     };
-    let app = crate::facts::ArmId::parse(&report.target.app);
-    writeln!(
-        out,
-        "## pullpath: {verdict} — `{}` ({})",
-        app.name, app.resource_group
-    )?;
+    if report.target.app.is_empty() {
+        writeln!(out, "## pullpath probe: {verdict}")?;
+    } else {
+        let app = crate::facts::ArmId::parse(&report.target.app);
+        writeln!(
+            out,
+            "## pullpath: {verdict} — `{}` ({})",
+            app.name, app.resource_group
+        )?;
+    }
     writeln!(out)?;
     if let Some(image) = &report.target.image {
         let registry = report
@@ -44,6 +48,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .map(|r| format!(" from registry `{r}`"))
             .unwrap_or_default();
         writeln!(out, "Image `{image}`{from}.")?;
+    }
+    if let Some(vantage) = &report.vantage {
+        writeln!(out, "{}.", cell(&super::vantage_line(vantage)))?;
     }
     writeln!(out, "{}.", report.summary.line())?;
     writeln!(out)?;

@@ -24,6 +24,9 @@ pub struct Report {
     pub target: Target,
     /// The identity used for live reads and probes; `null` offline.
     pub identity: Option<String>,
+    /// Where the probes ran from (host, local addresses, resolver, identity, as the app or
+    /// not); `null` without probes.
+    pub vantage: Option<crate::facts::probe::Vantage>,
     pub summary: Summary,
     pub root_causes: Vec<&'static str>,
     pub checks: Vec<CheckResult>,
@@ -184,4 +187,31 @@ pub(crate) fn evidence_line(e: &crate::checks::Evidence) -> String {
         (None, None) => {}
     }
     line
+}
+
+/// Where the probes ran from, in one line.
+pub(crate) fn vantage_line(v: &crate::facts::probe::Vantage) -> String {
+    let local = if v.local_addresses.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            v.local_addresses
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!(
+        "probed from {}{local} · resolver {} · {} · {}",
+        v.host_name,
+        v.resolver,
+        v.identity,
+        if v.as_app {
+            format!("as the app ({})", v.as_app_reason)
+        } else {
+            format!("not as the app: {}", v.as_app_reason)
+        }
+    )
 }

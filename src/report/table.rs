@@ -30,12 +30,16 @@ fn paint(text: &str, code: &str, color: bool) -> String {
 
 pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
     let target = &report.target;
-    let app = crate::facts::ArmId::parse(&target.app);
-    writeln!(
-        out,
-        "pullpath {} · app {} (resource group {})",
-        report.tool.version, app.name, app.resource_group
-    )?;
+    if target.app.is_empty() {
+        writeln!(out, "pullpath {} · probe", report.tool.version)?;
+    } else {
+        let app = crate::facts::ArmId::parse(&target.app);
+        writeln!(
+            out,
+            "pullpath {} · app {} (resource group {})",
+            report.tool.version, app.name, app.resource_group
+        )?;
+    }
     if let Some(image) = &target.image {
         let registry = target
             .registry
@@ -45,13 +49,18 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
             .unwrap_or_default();
         writeln!(out, "image {image}{registry}")?;
     }
-    writeln!(
-        out,
-        "{} {} · {} documents",
-        report.source.kind,
-        report.source.path.as_deref().unwrap_or(""),
-        report.source.documents
-    )?;
+    if report.source.kind != "probe" {
+        writeln!(
+            out,
+            "{} {} · {} documents",
+            report.source.kind,
+            report.source.path.as_deref().unwrap_or(""),
+            report.source.documents
+        )?;
+    }
+    if let Some(vantage) = &report.vantage {
+        writeln!(out, "{}", super::vantage_line(vantage))?;
+    }
     writeln!(out)?;
 
     if !report.root_causes.is_empty() {

@@ -1,12 +1,13 @@
-//! Live probes, the foundation: the dial guard every probe connection passes through, DNS
-//! resolution with the whole CNAME chain, and TCP connects — each bounded by a timeout and
-//! reporting an observation (never a panic). Not yet wired to `--probe`: the registry steps
-//! (challenge, token, manifest, blob) complete that, and until then the PRB checks stay
-//! `skip` ("needs --probe").
+//! Live probes: the dial guard every probe connection passes through, DNS with the whole
+//! CNAME chain, TCP connects, TLS handshakes, the registry's HTTP steps, and the walk that
+//! runs them in the platform's order for `pullpath probe` and `verify --probe`. Each step is
+//! bounded by a timeout and reports an observation (never a panic).
 
 pub mod dns;
+pub mod registry;
 pub mod tcp;
 pub mod tls;
+pub mod walk;
 
 use std::net::IpAddr;
 

@@ -34,6 +34,8 @@ pub enum TlsOutcome {
 
 pub struct TlsProbe {
     connector: TlsConnector,
+    /// The same trust, for the registry's HTTP client.
+    pub config: Arc<ClientConfig>,
 }
 
 impl TlsProbe {
@@ -70,8 +72,10 @@ impl TlsProbe {
             .map_err(|e| InputError::new(format!("TLS configuration: {e}")))?
             .with_root_certificates(roots)
             .with_no_client_auth();
+        let config = Arc::new(config);
         Ok(TlsProbe {
-            connector: TlsConnector::from(Arc::new(config)),
+            connector: TlsConnector::from(config.clone()),
+            config,
         })
     }
 
@@ -86,9 +90,6 @@ impl TlsProbe {
         if let Err(refused) = guard.check(address.ip()) {
             return TlsOutcome::Blocked(refused);
         }
-        let Ok(server_name) = ServerName::try_from(host.to_string()) else {
-            return TlsOutcome::Failed(format!("`{host}` is not a valid TLS server name"));
-        };
         let started = Instant::now();
         let stream =
             match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(address)).await {
@@ -97,7 +98,21 @@ impl TlsProbe {
                 Err(_) => return TlsOutcome::ConnectFailed("timed out".into()),
             };
         let remaining = timeout.saturating_sub(started.elapsed());
-        match tokio::time::timeout(remaining, self.connector.connect(server_name, stream)).await {
+        self.handshake_over(stream, host, remaining).await
+    }
+
+    /// Completes a handshake for `host` over a connected stream.
+    pub async fn handshake_over(
+        &self,
+        stream: tokio::net::TcpStream,
+        host: &str,
+        timeout: Duration,
+    ) -> TlsOutcome {
+        let Ok(server_name) = ServerName::try_from(host.to_string()) else {
+            return TlsOutcome::Failed(format!("`{host}` is not a valid TLS server name"));
+        };
+        let started = Instant::now();
+        match tokio::time::timeout(timeout, self.connector.connect(server_name, stream)).await {
             Err(_) => TlsOutcome::HandshakeTimeout,
             Ok(Ok(tls)) => {
                 let protocol = tls

@@ -6,10 +6,14 @@ use std::fs;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use crate::checks::{self, RunOptions};
+mod probe;
+
+use std::time::Duration;
+
+use crate::checks::{self, Inputs};
 use crate::cli::{
-    CatalogFormat, ChecksArgs, ColorChoice, Command, FailOn, LiveArgs, OutputSpec, SnapshotArgs,
-    VerifyArgs,
+    CatalogFormat, ChecksArgs, ColorChoice, Command, FailOn, LiveArgs, OutputSpec, ProbeArgs,
+    ReportArgs, SnapshotArgs, VerifyArgs,
 };
 use crate::collect::arm::{ArmClient, ClientOptions};
 use crate::collect::live::{self, Gathered, LiveTarget};
@@ -22,6 +26,7 @@ use crate::report::{self, Format, RenderOptions, Report, Source, Summary, Tool};
 pub fn run(cli: crate::cli::Cli) -> Result<u8, InputError> {
     match cli.command {
         Command::Verify(args) => verify(&args),
+        Command::Probe(args) => probe_only(&args),
         Command::Checks(args) => list_checks(&args),
         Command::Snapshot(args) => export_snapshot(&args),
         Command::Explain { id } => explain(&id),
@@ -37,6 +42,8 @@ pub struct Loaded {
     pub identity: Option<String>,
     /// Resource id → file, for SARIF and annotations (snapshots only).
     pub origins: Vec<(String, String)>,
+    /// The app's registry credentials, for `--use-app-credentials` (live only).
+    pub app_credentials: Option<probe::AppCredentials>,
 }
 
 fn load_snapshot(path: &Path) -> Result<Loaded, InputError> {
@@ -61,6 +68,7 @@ fn load_snapshot(path: &Path) -> Result<Loaded, InputError> {
         registry_id: None,
         identity: None,
         origins,
+        app_credentials: None,
     })
 }
 
@@ -221,6 +229,11 @@ fn load_live(args: &VerifyArgs) -> Result<Loaded, InputError> {
         ..
     } = gather_live(&args.live, args.registry_id.clone(), args.cloud)?;
     let source_label = PathBuf::from(format!("ARM {}", target.site_id()));
+    let app_credentials = if args.use_app_credentials {
+        Some(probe::app_credentials_from(&gathered.documents)?)
+    } else {
+        None
+    };
     let gaps = gathered.gaps;
     let mut inventory = snapshot::inventory_from_documents(gathered.documents, &source_label)?;
     for (id, gap) in gaps {
@@ -236,6 +249,7 @@ fn load_live(args: &VerifyArgs) -> Result<Loaded, InputError> {
         registry_id: gathered.registry_id.or_else(|| args.registry_id.clone()),
         identity: Some(who),
         origins: Vec::new(),
+        app_credentials,
     })
 }
 
@@ -268,7 +282,12 @@ fn export_snapshot(args: &SnapshotArgs) -> Result<u8, InputError> {
 
 /// Loads the source and evaluates it: the report, ready to render.
 pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
-    let loaded = match &args.snapshot {
+    if args.use_app_credentials && args.snapshot.is_some() {
+        return Err(InputError::new(
+            "--use-app-credentials needs live mode (-g and -n): a snapshot holds no password values",
+        ));
+    }
+    let mut loaded = match &args.snapshot {
         Some(path) => load_snapshot(path)?,
         None => load_live(args)?,
     };
@@ -277,44 +296,123 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
         registry_id: args.registry_id.clone().or(loaded.registry_id.clone()),
         cloud: args.cloud,
     };
+    let app_credentials = loaded.app_credentials.take();
     let facts = Facts::build(loaded.inventory, &target)?;
-    let mut results = checks::run(&facts, RunOptions::default());
+    let probed = if args.probe {
+        match probe::plan_from_facts(
+            &facts,
+            &args.probe_options,
+            args.live.auth,
+            app_credentials,
+            Duration::from_secs(args.live.timeout),
+        )? {
+            Some(plan) => Some(probe::run_plan(plan)?),
+            None => None,
+        }
+    } else {
+        None
+    };
+    let results = checks::run(Inputs {
+        facts: Some(&facts),
+        probe: probed.as_ref(),
+    });
+    let target = report::Target {
+        app: facts.site.id.clone(),
+        image: facts.main_image().map(|i| {
+            i.parsed
+                .as_ref()
+                .map_or_else(|_| i.raw.clone(), |r| r.to_string())
+        }),
+        registry: match &facts.registry {
+            RegistryLookup::Acr(r) => Some(r.id.clone()),
+            RegistryLookup::Unreadable { id, .. } => Some(id.clone()),
+            RegistryLookup::Custom { host } | RegistryLookup::AcrNotFound { host } => {
+                Some(host.clone())
+            }
+            RegistryLookup::NoImage => None,
+        },
+    };
+    Ok(assemble(
+        &args.report,
+        results,
+        loaded.source,
+        target,
+        loaded.identity,
+        probed.map(|p| p.vantage),
+        loaded.origins,
+    ))
+}
+
+/// The report around a run's results.
+fn assemble(
+    report_args: &ReportArgs,
+    mut results: Vec<checks::CheckResult>,
+    source: Source,
+    target: report::Target,
+    identity: Option<String>,
+    vantage: Option<crate::facts::probe::Vantage>,
+    origins: Vec<(String, String)>,
+) -> Report {
     let root_causes = checks::root_causes(&results);
-    if let Some(min) = args.min_severity {
+    if let Some(min) = report_args.min_severity {
         results.retain(|r| r.severity >= min || root_causes.contains(&r.id));
     }
-    let fail_on_warn = args.fail_on == FailOn::Warn;
+    let fail_on_warn = report_args.fail_on == FailOn::Warn;
     let summary = Summary::of(&results, fail_on_warn);
-    Ok(Report {
+    Report {
         schema: report::SCHEMA,
         tool: Tool {
             name: "pullpath",
             version: env!("CARGO_PKG_VERSION"),
         },
-        source: loaded.source,
-        target: report::Target {
-            app: facts.site.id.clone(),
-            image: facts.main_image().map(|i| {
-                i.parsed
-                    .as_ref()
-                    .map_or_else(|_| i.raw.clone(), |r| r.to_string())
-            }),
-            registry: match &facts.registry {
-                RegistryLookup::Acr(r) => Some(r.id.clone()),
-                RegistryLookup::Unreadable { id, .. } => Some(id.clone()),
-                RegistryLookup::Custom { host } | RegistryLookup::AcrNotFound { host } => {
-                    Some(host.clone())
-                }
-                RegistryLookup::NoImage => None,
-            },
-        },
-        identity: loaded.identity,
+        source,
+        target,
+        identity,
+        vantage,
         summary,
         root_causes,
         checks: results,
         fail_on_warn,
-        origins: loaded.origins,
-    })
+        origins,
+    }
+}
+
+/// `pullpath probe IMAGE`.
+fn probe_only(args: &ProbeArgs) -> Result<u8, InputError> {
+    let outputs = plan_outputs(&args.report.outputs)?;
+    init_logging(args.verbose);
+    let plan = probe::plan_from_image(
+        &args.image,
+        &args.options,
+        args.auth,
+        args.client_id.clone(),
+        Duration::from_secs(args.timeout),
+    )?;
+    let image = plan.image.to_string();
+    let registry = plan.login.host.clone();
+    let probed = probe::run_plan(plan)?;
+    let results = checks::run(Inputs {
+        facts: None,
+        probe: Some(&probed),
+    });
+    let report = assemble(
+        &args.report,
+        results,
+        Source {
+            kind: "probe",
+            path: None,
+            documents: 0,
+        },
+        report::Target {
+            app: String::new(),
+            image: Some(image),
+            registry: Some(registry),
+        },
+        Some(probed.vantage.identity.clone()),
+        Some(probed.vantage),
+        Vec::new(),
+    );
+    emit(&report, &outputs, args.report.color)
 }
 
 /// Paths as the user would write them: relative to the working directory when inside it
@@ -330,9 +428,14 @@ fn display_path(path: &Path) -> String {
 }
 
 fn verify(args: &VerifyArgs) -> Result<u8, InputError> {
-    let outputs = plan_outputs(&args.outputs)?;
+    let outputs = plan_outputs(&args.report.outputs)?;
     let report = build_report(args)?;
-    let color = match args.color {
+    emit(&report, &outputs, args.report.color)
+}
+
+/// Renders every output (files whole or not at all) and returns the exit code.
+fn emit(report: &Report, outputs: &[OutputSpec], color: ColorChoice) -> Result<u8, InputError> {
+    let color = match color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
@@ -344,12 +447,12 @@ fn verify(args: &VerifyArgs) -> Result<u8, InputError> {
 
     // Render everything first: an output file exists only if every format rendered.
     let mut rendered: Vec<(Option<PathBuf>, Vec<u8>)> = Vec::new();
-    for spec in &outputs {
+    for spec in outputs {
         let mut buffer = Vec::new();
         let options = RenderOptions {
             color: color && spec.path.is_none() && spec.format == Format::Table,
         };
-        report::render(spec.format, &report, &mut buffer, &options)
+        report::render(spec.format, report, &mut buffer, &options)
             .map_err(|e| InputError::new(format!("cannot render {:?}: {e}", spec.format)))?;
         rendered.push((spec.path.clone(), buffer));
     }
@@ -442,7 +545,7 @@ fn list_checks(args: &ChecksArgs) -> Result<u8, InputError> {
         CatalogFormat::Markdown => catalog_markdown(),
         CatalogFormat::Json => {
             let rows: Vec<serde_json::Value> = checks::catalog()
-                .map(|c| serde_json::json!({"id": c.id, "title": c.title, "family": c.family, "severity": c.severity, "probe": c.probe, "needs": c.needs}))
+                .map(|c| serde_json::json!({"id": c.id, "title": c.title, "family": c.family, "severity": c.severity, "probe": c.is_probe(), "needs": c.needs}))
                 .collect();
             serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
         }
@@ -458,7 +561,7 @@ fn list_checks(args: &ChecksArgs) -> Result<u8, InputError> {
                     c.severity.as_str(),
                     c.family.as_str(),
                     c.title,
-                    if c.probe { "probe" } else { "offline" },
+                    if c.is_probe() { "probe" } else { "offline" },
                 ]);
             }
             format!("{table}\n\n`pullpath explain ID` shows a check's documentation.\n")
@@ -472,7 +575,7 @@ fn list_checks(args: &ChecksArgs) -> Result<u8, InputError> {
 pub fn catalog_markdown() -> String {
     let mut text = String::from("| ID | severity | checks |\n|---|---|---|\n");
     for c in checks::catalog() {
-        let mode = if c.probe { " (probe)" } else { "" };
+        let mode = if c.is_probe() { " (probe)" } else { "" };
         text.push_str(&format!(
             "| [{}](checks/{}.md) | {} | {}{mode} |\n",
             c.id,
