@@ -619,7 +619,8 @@ fn manifest_fetched(probe: &ProbeFacts, facts: Option<&Facts>) -> Result<Outcome
             config,
             layers,
         } => Outcome::pass(format!(
-            "{repository}:{reference} is {digest} ({media_type}, {layers} layers, config {}){}",
+            "{repository}:{reference} is {digest} ({media_type}, {layers} layer{}, config {}){}",
+            if *layers == 1 { "" } else { "s" },
             config.digest,
             index
                 .as_ref()

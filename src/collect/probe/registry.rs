@@ -400,12 +400,13 @@ pub async fn bearer_token(
     if let Some(actions) = &actions
         && !actions.iter().any(|a| a == "pull" || a == "*")
     {
+        // Issued, but empty: ACR's answer for an identity without a pull role.
         return refused(
             &step,
-            Some(status.as_u16()),
+            None,
             Refusal::InsufficientScope,
             format!(
-                "the token grants {} on {}",
+                "the token it issued grants {} on {}",
                 if actions.is_empty() {
                     "nothing".to_string()
                 } else {
