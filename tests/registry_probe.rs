@@ -188,12 +188,9 @@ fn healthy_acr_pull_as_a_managed_identity_walks_every_step() {
     let log = stack.log.lock().unwrap().clone();
     assert!(
         log.iter()
-            .any(|(host, _, path, auth)| host == DATA && path.contains("/blobs/") && !auth)
+            .any(|s| s.host == DATA && s.path.contains("/blobs/") && !s.authorization)
     );
-    assert!(
-        log.iter()
-            .all(|(_, method, _, _)| method == "GET" || method == "POST")
-    );
+    assert!(log.iter().all(|s| s.method == "GET" || s.method == "POST"));
 }
 
 #[test]
@@ -442,7 +439,7 @@ fn a_corrupted_blob_fails_the_digest_check() {
     assert_eq!(code, 1);
     assert_eq!(roots(&report), ["PRB-008"]);
     let text = message(&report, "PRB-008");
-    assert!(text.contains(&format!("hashes to sha256:")), "{text}");
+    assert!(text.contains("hashes to sha256:"), "{text}");
     assert!(text.contains(&registry::images().hello.1), "{text}");
 }
 

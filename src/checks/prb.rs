@@ -131,14 +131,27 @@ fn chain(outcome: &DnsOutcome) -> String {
     }
 }
 
-/// How one host resolved: `Ok(note)` when fine, `Err((message, remediation))` when not.
-fn judge_resolution(
-    host: &HostProbe,
-    probe: &ProbeFacts,
-    facts: Option<&Facts>,
-) -> Result<String, (String, String, Evidence)> {
+/// How one host resolved.
+enum Judged {
+    Fine(String),
+    Broken {
+        message: String,
+        fix: String,
+        evidence: Evidence,
+    },
+}
+
+fn broken(message: String, fix: String, evidence: Evidence) -> Judged {
+    Judged::Broken {
+        message,
+        fix,
+        evidence,
+    }
+}
+
+fn judge_resolution(host: &HostProbe, probe: &ProbeFacts, facts: Option<&Facts>) -> Judged {
     let Some(dns) = &host.dns else {
-        return Ok(format!("{} is an address: nothing to resolve", host.host));
+        return Judged::Fine(format!("{} is an address: nothing to resolve", host.host));
     };
     let (registry, group) = registry_names(probe, facts);
     let zone = Cloud::from_login_server(&probe.login.host)
@@ -186,39 +199,39 @@ fn judge_resolution(
             .unwrap_or_default()
     };
     match dns {
-        DnsOutcome::NxDomain { .. } => Err((
+        DnsOutcome::NxDomain { .. } => broken(
             format!(
                 "{} does not exist for the resolver {resolver} (NXDOMAIN): the {zone} zone in its view has no {record} record",
                 host.host
             ),
             fix_record,
             evidence,
-        )),
-        DnsOutcome::ServerFailure { detail, .. } => Err((
+        ),
+        DnsOutcome::ServerFailure { detail, .. } => broken(
             format!(
                 "the resolver {resolver} could not answer for {} ({detail}): a custom DNS server that does not forward azurecr.io, or one that is down",
                 host.host
             ),
             fix_view,
             evidence,
-        )),
-        DnsOutcome::Timeout { .. } => Err((
+        ),
+        DnsOutcome::Timeout { .. } => broken(
             format!(
                 "the resolver {resolver} did not answer for {} in time: the DNS server is unreachable from here (NSG, route or a stopped server)",
                 host.host
             ),
             fix_view,
             evidence,
-        )),
+        ),
         DnsOutcome::Resolved(r) => match classify(dns, &host.expected.addresses) {
-            Verdict::Expected => Ok(format!(
+            Verdict::Expected => Judged::Fine(format!(
                 "{} resolves to {}{} via {}",
                 host.host,
                 addresses(&r.addresses),
                 suffix(&host.expected.from),
                 chain(dns)
             )),
-            Verdict::NoAnswer => Err((
+            Verdict::NoAnswer => broken(
                 format!(
                     "{} has no A record for the resolver {resolver} ({})",
                     host.host,
@@ -226,8 +239,8 @@ fn judge_resolution(
                 ),
                 fix_record,
                 evidence,
-            )),
-            Verdict::Public(public) if is_acr(&host.host) => Err((
+            ),
+            Verdict::Public(public) if is_acr(&host.host) => broken(
                 format!(
                     "{} resolves to the public address {} via {}: the resolver {resolver} does not see the {zone} zone, so the pull would leave the VNet and meet the registry's firewall",
                     host.host,
@@ -236,19 +249,21 @@ fn judge_resolution(
                 ),
                 fix_view,
                 evidence,
-            )),
-            Verdict::Public(public) => Ok(format!(
+            ),
+            Verdict::Public(public) => Judged::Fine(format!(
                 "{} resolves to the public address {} (a registry without a private endpoint)",
                 host.host,
                 addresses(&public)
             )),
-            Verdict::OtherPrivate(_) if host.expected.addresses.is_empty() => Ok(format!(
-                "{} resolves to the private address {} via {} (no endpoint address to compare with: verify --probe compares with the endpoint's NIC)",
-                host.host,
-                addresses(&r.addresses),
-                chain(dns)
-            )),
-            Verdict::OtherPrivate(other) => Err((
+            Verdict::OtherPrivate(_) if host.expected.addresses.is_empty() => {
+                Judged::Fine(format!(
+                    "{} resolves to the private address {} via {} (no endpoint address to compare with: verify --probe compares with the endpoint's NIC)",
+                    host.host,
+                    addresses(&r.addresses),
+                    chain(dns)
+                ))
+            }
+            Verdict::OtherPrivate(other) => broken(
                 format!(
                     "{} resolves to {}, not the private endpoint's {}{}: a stale A record, or another endpoint's zone answering",
                     host.host,
@@ -261,17 +276,21 @@ fn judge_resolution(
                     expected.first().map_or("<endpoint-ip>", String::as_str)
                 ),
                 evidence,
-            )),
+            ),
         },
     }
 }
 
 fn login_resolves(probe: &ProbeFacts, facts: Option<&Facts>) -> Result<Outcome, Unavailable> {
-    match judge_resolution(&probe.login, probe, facts) {
-        Ok(note) if probe.login.dns.is_none() => Ok(Outcome::skip(note)),
-        Ok(note) => Ok(Outcome::pass(note)),
-        Err((message, fix, evidence)) => Ok(Outcome::fail(message).evidence(evidence).fix(fix)),
-    }
+    Ok(match judge_resolution(&probe.login, probe, facts) {
+        Judged::Fine(note) if probe.login.dns.is_none() => Outcome::skip(note),
+        Judged::Fine(note) => Outcome::pass(note),
+        Judged::Broken {
+            message,
+            fix,
+            evidence,
+        } => Outcome::fail(message).evidence(evidence).fix(fix),
+    })
 }
 
 fn data_resolves(probe: &ProbeFacts, facts: Option<&Facts>) -> Result<Outcome, Unavailable> {
@@ -291,10 +310,12 @@ fn data_resolves(probe: &ProbeFacts, facts: Option<&Facts>) -> Result<Outcome, U
             _ => "",
         };
         match judge_resolution(host, probe, facts) {
-            Ok(note) => passed.push(format!("{note}{named}")),
-            Err((message, fix, evidence)) => {
-                failed.push((format!("{message}{named}"), fix, evidence))
-            }
+            Judged::Fine(note) => passed.push(format!("{note}{named}")),
+            Judged::Broken {
+                message,
+                fix,
+                evidence,
+            } => failed.push((format!("{message}{named}"), fix, evidence)),
         }
     }
     if failed.is_empty() {

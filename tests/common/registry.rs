@@ -416,14 +416,25 @@ impl Default for Options {
 
 static NEXT: AtomicU8 = AtomicU8::new(10);
 
+/// One request seen by the front or the data endpoint.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub host: String,
+    pub method: String,
+    pub path: String,
+    pub authorization: bool,
+}
+
+pub type RequestLog = Arc<std::sync::Mutex<Vec<Seen>>>;
+
 /// One running stack. Dropping it stops everything.
 pub struct Stack {
     pub net: u8,
     pub dns: SocketAddr,
     pub identity_endpoint: String,
     pub ca: PathBuf,
-    /// Every request the front and the data endpoint saw: (host, method, path, had Authorization).
-    pub log: Arc<std::sync::Mutex<Vec<(String, String, String, bool)>>>,
+    /// Every request the front and the data endpoint saw.
+    pub log: RequestLog,
     _processes: Vec<Process>,
     _runtime: tokio::runtime::Runtime,
     _holds: Vec<std::net::TcpStream>,
@@ -477,17 +488,17 @@ struct Front {
     client: reqwest::Client,
     options: Arc<Options>,
     storage: PathBuf,
-    log: Arc<std::sync::Mutex<Vec<(String, String, String, bool)>>>,
+    log: RequestLog,
     host: &'static str,
 }
 
 fn record(front: &Front, method: &Method, uri: &Uri, headers: &HeaderMap) {
-    front.log.lock().unwrap().push((
-        front.host.to_string(),
-        method.to_string(),
-        uri.path().to_string(),
-        headers.contains_key("authorization"),
-    ));
+    front.log.lock().unwrap().push(Seen {
+        host: front.host.to_string(),
+        method: method.to_string(),
+        path: uri.path().to_string(),
+        authorization: headers.contains_key("authorization"),
+    });
 }
 
 /// An ES256 JWT the registry accepts (x5c names the signer, the root bundle trusts it).
