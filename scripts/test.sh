@@ -4,16 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests start as real services (registry, DNS, image tooling). The offline
-# suite needs none; the probe suite adds docker-registry, skopeo and dnsmasq-base here.
-packages=()
+# Debian packages the probe tests start as real services: the registry (CNCF distribution),
+# skopeo to push the test images, dnsmasq for the privatelink views, htpasswd for Basic auth.
+packages=(docker-registry skopeo dnsmasq-base apache2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 # Snapshots are committed; CI must never write them.

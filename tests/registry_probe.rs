@@ -5,6 +5,8 @@
 //! user. The dial guard is on for 127.0.0.0/8 in every run.
 
 mod common;
+#[path = "common/fake_arm.rs"]
+mod fake_arm;
 #[path = "common/registry.rs"]
 mod registry;
 
@@ -562,9 +564,13 @@ fn the_dial_guard_refuses_addresses_outside_its_ranges() {
 /// The healthy example, moved onto the stack's loopback addresses: the endpoint NIC and the
 /// zone's records say .4 (login server) and .6 (data endpoint).
 fn example_on(stack: &Stack, login_ip: &str) -> tempfile::TempDir {
+    moved("healthy-system-identity", stack, login_ip)
+}
+
+fn moved(example: &str, stack: &Stack, login_ip: &str) -> tempfile::TempDir {
     let login = login_ip.to_string();
     let data = stack.ip(6).to_string();
-    common::mutated("healthy-system-identity", move |docs| {
+    common::mutated(example, move |docs| {
         for doc in docs.values_mut() {
             let text = doc.to_string();
             let text = text.replace("\"10.0.1.5\"", &format!("\"{login}\""));
@@ -689,4 +695,62 @@ fn offline_verify_never_probes() {
     assert_eq!(status(&report, "PRB-001"), "skip");
     assert_eq!(message(&report, "PRB-001"), "needs --probe");
     assert!(report["vantage"].is_null());
+}
+
+#[test]
+fn live_verify_probe_pulls_with_the_apps_registry_credentials() {
+    let stack = registry::acr(Options::default());
+    let snapshot = moved(
+        "healthy-admin-credentials",
+        &stack,
+        &stack.ip(4).to_string(),
+    );
+    let fake = fake_arm::FakeArm::start(snapshot.path(), fake_arm::Faults::default());
+    let dns = stack.dns.to_string();
+    let ca = stack.ca.display().to_string();
+    let output = pullpath()
+        .env("PULLPATH_DIAL_ALLOW", "127.0.0.0/8")
+        .env("IDENTITY_ENDPOINT", fake.msi_endpoint())
+        .env("IDENTITY_HEADER", fake_arm::IDENTITY_HEADER)
+        .env_remove("AZURE_CLIENT_SECRET")
+        .env_remove("AZURE_FEDERATED_TOKEN_FILE")
+        .arg("verify")
+        .args(fake_arm::SEED_APP)
+        .args([
+            "--arm-endpoint",
+            &fake.base,
+            "--quiet",
+            "--probe",
+            "--use-app-credentials",
+        ])
+        .args(["--dns-server", &dns, "--ca-file", &ca, "-o", "json"])
+        .output()
+        .unwrap();
+    let text = common::all_output(&output);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let token = message(&report, "PRB-006");
+    assert!(token.contains("Basic → token endpoint"), "{token}");
+    assert!(token.contains("as the app"), "{token}");
+    assert_eq!(status(&report, "PRB-008"), "pass");
+    assert!(
+        !text.contains(ADMIN_PASSWORD),
+        "the app's password is never printed"
+    );
+    assert!(!text.contains(&fake_arm::issued_token()));
+
+    // A snapshot holds no password values: the flag says so instead of pulling anonymously.
+    let path = snapshot.path().display().to_string();
+    let output = pullpath()
+        .args([
+            "verify",
+            "--snapshot",
+            &path,
+            "--probe",
+            "--use-app-credentials",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("needs live mode"));
 }

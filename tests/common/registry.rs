@@ -41,7 +41,9 @@ pub const REGION: &str = "westcentralus";
 pub const DATA: &str = "secureacr2021.westcentralus.data.azurecr.io";
 pub const CUSTOM: &str = "registry.contoso.internal";
 pub const ADMIN_USER: &str = "secureacr2021";
-pub const ADMIN_PASSWORD: &str = "planted-admin-password-5d1f";
+/// The admin password of the `healthy-admin-credentials` example, so a live run can pull with the
+/// app's own settings.
+pub const ADMIN_PASSWORD: &str = "pullpath-planted-secret-Zq8#not-a-real-password";
 pub const CUSTOM_USER: &str = "puller";
 pub const CUSTOM_PASSWORD: &str = "planted-custom-password-8c2e";
 /// The tenant and object id of the managed identity the fake endpoint issues tokens for.
@@ -64,15 +66,30 @@ pub struct Pki {
     token_pkcs8: Vec<u8>,
 }
 
-fn work_dir() -> &'static tempfile::TempDir {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().unwrap())
+/// This process's scratch directory, under cargo's target tmp dir. A static is never
+/// dropped, so each process first removes the directories of processes that are gone.
+fn work_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("registry-stacks");
+        std::fs::create_dir_all(&root).unwrap();
+        for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.parse::<u32>().is_ok() && !Path::new("/proc").join(&name).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = root.join(std::process::id().to_string());
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    })
 }
 
 pub fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(|| {
-        let dir = work_dir().path().join("pki");
+        let dir = work_dir().join("pki");
         std::fs::create_dir_all(&dir).unwrap();
         let ca_key = KeyPair::generate().unwrap();
         let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -96,7 +113,10 @@ pub fn pki() -> &'static Pki {
         };
         let (leaf_cert, leaf_key) = leaf(
             &[LOGIN, DATA, CUSTOM],
-            &[IpAddr::V4(Ipv4Addr::new(127, 0, 20, 4))],
+            &[
+                IpAddr::V4(Ipv4Addr::new(127, 0, 20, 4)),
+                IpAddr::V4(Ipv4Addr::new(127, 0, 20, 6)),
+            ],
         );
         let (wrong_cert, wrong_key) = leaf(&["wrong.contoso.com"], &[]);
         let token_key = KeyPair::generate().unwrap();
@@ -301,7 +321,7 @@ fn registry_config(dir: &Path, storage: &Path, addr: &str, extra: &str) -> PathB
 pub fn images() -> &'static Images {
     static IMAGES: OnceLock<Images> = OnceLock::new();
     IMAGES.get_or_init(|| {
-        let root = work_dir().path().join("images");
+        let root = work_dir().join("images");
         let storage = root.join("storage");
         std::fs::create_dir_all(&storage).unwrap();
         let hello = Layout::new(root.join("hello"));
@@ -397,6 +417,10 @@ pub struct Options {
     /// The object id the managed identity endpoint issues tokens for.
     pub identity_oid: &'static str,
     pub anonymous_pull: bool,
+    /// The registry is addressed by IP (127.0.K.4, data at 127.0.K.6) rather than by name, for
+    /// tools that resolve through the system (skopeo in the benchmark). Only with K = 20,
+    /// which the certificate names.
+    pub by_address: bool,
 }
 
 impl Default for Options {
@@ -410,6 +434,7 @@ impl Default for Options {
             corrupt_blobs: false,
             identity_oid: PULLER_OID,
             anonymous_pull: false,
+            by_address: false,
         }
     }
 }
@@ -467,6 +492,9 @@ async fn serve_tls(listener: tokio::net::TcpListener, acceptor: TlsAcceptor, rou
         let Ok((stream, _)) = listener.accept().await else {
             return;
         };
+        // As any registry front end does: without it, Nagle holds the second TLS record of a
+        // response until the client's delayed ACK, 40 ms later.
+        let _ = stream.set_nodelay(true);
         let acceptor = acceptor.clone();
         let router = router.clone();
         tokio::spawn(async move {
@@ -489,12 +517,14 @@ struct Front {
     options: Arc<Options>,
     storage: PathBuf,
     log: RequestLog,
-    host: &'static str,
+    host: String,
+    /// The registry's service name (the tokens' audience).
+    service: String,
 }
 
 fn record(front: &Front, method: &Method, uri: &Uri, headers: &HeaderMap) {
     front.log.lock().unwrap().push(Seen {
-        host: front.host.to_string(),
+        host: front.host.clone(),
         method: method.to_string(),
         path: uri.path().to_string(),
         authorization: headers.contains_key("authorization"),
@@ -530,7 +560,7 @@ fn now() -> u64 {
 }
 
 /// A registry token for `scope` (`repository:<name>:pull`), granting `actions`.
-fn registry_token(subject: &str, scope: Option<&str>, actions: &[&str]) -> String {
+fn registry_token(service: &str, subject: &str, scope: Option<&str>, actions: &[&str]) -> String {
     let access: Vec<serde_json::Value> = scope
         .and_then(|s| {
             let mut parts = s.splitn(3, ':');
@@ -544,7 +574,7 @@ fn registry_token(subject: &str, scope: Option<&str>, actions: &[&str]) -> Strin
     sign(serde_json::json!({
         "iss": "pullpath-test",
         "sub": subject,
-        "aud": LOGIN,
+        "aud": service,
         "exp": now() + 600,
         "nbf": now() - 60,
         "iat": now(),
@@ -607,7 +637,12 @@ async fn token_post(
     else {
         return unauthorized("invalid refresh token");
     };
-    let token = registry_token(oid, form.get("scope").map(String::as_str), actions_for(oid));
+    let token = registry_token(
+        &front.service,
+        oid,
+        form.get("scope").map(String::as_str),
+        actions_for(oid),
+    );
     axum::Json(serde_json::json!({"access_token": token})).into_response()
 }
 
@@ -628,12 +663,12 @@ async fn token_get(
         .and_then(|v| String::from_utf8(v).ok());
     match basic {
         Some(pair) if pair == format!("{ADMIN_USER}:{ADMIN_PASSWORD}") => {
-            let token = registry_token(ADMIN_USER, scope, &["pull"]);
+            let token = registry_token(&front.service, ADMIN_USER, scope, &["pull"]);
             axum::Json(serde_json::json!({"token": token, "access_token": token})).into_response()
         }
         Some(_) => unauthorized("authentication required: invalid username or password"),
         None if front.options.anonymous_pull => {
-            let token = registry_token("anonymous", scope, &["pull"]);
+            let token = registry_token(&front.service, "anonymous", scope, &["pull"]);
             axum::Json(serde_json::json!({"token": token})).into_response()
         }
         None => unauthorized("anonymous pull is disabled"),
@@ -823,16 +858,21 @@ pub fn acr(options: Options) -> Stack {
 pub fn acr_on(net: u8, options: Options) -> Stack {
     let pki = pki();
     let images = images();
-    let dir = work_dir().path().join(format!("stack-{net}"));
+    let dir = work_dir().join(format!("stack-{net}"));
     std::fs::create_dir_all(&dir).unwrap();
     let backend = format!("127.0.{net}.5:5000");
+    let (login, data_host) = if options.by_address {
+        (format!("127.0.{net}.4"), format!("127.0.{net}.6"))
+    } else {
+        (LOGIN.to_string(), DATA.to_string())
+    };
     let log = dir.join("registry.log");
     let config = registry_config(
         &dir,
         &images.storage,
         &backend,
         &format!(
-            "auth:\n  token: {{realm: \"https://{LOGIN}/oauth2/token\", service: \"{LOGIN}\", issuer: pullpath-test, rootcertbundle: {}}}\nmiddleware:\n  storage:\n    - name: redirect\n      options: {{baseurl: \"https://{DATA}\"}}\n",
+            "auth:\n  token: {{realm: \"https://{login}/oauth2/token\", service: \"{login}\", issuer: pullpath-test, rootcertbundle: {}}}\nmiddleware:\n  storage:\n    - name: redirect\n      options: {{baseurl: \"https://{data_host}\"}}\n",
             pki.token_crt.display()
         ),
     );
@@ -860,10 +900,11 @@ pub fn acr_on(net: u8, options: Options) -> Stack {
         options: options.clone(),
         storage: images.storage.clone(),
         log: request_log.clone(),
-        host: LOGIN,
+        host: login.clone(),
+        service: login.clone(),
     };
     let data = Front {
-        host: DATA,
+        host: data_host,
         ..front.clone()
     };
     let login_cert = if options.wrong_name {
@@ -933,7 +974,7 @@ pub fn custom() -> Stack {
     let net = next_net();
     let pki = pki();
     let images = images();
-    let dir = work_dir().path().join(format!("stack-{net}"));
+    let dir = work_dir().join(format!("stack-{net}"));
     std::fs::create_dir_all(&dir).unwrap();
     let htpasswd = dir.join("htpasswd");
     let output = Command::new("htpasswd")
