@@ -11,3 +11,4 @@ pub mod export;
 pub mod live;
 pub mod probe;
 pub mod snapshot;
+pub mod template;

@@ -1,0 +1,991 @@
+//! Evaluates template expressions the way ARM does before a deployment: parameters and
+//! variables (lazily, with cycle detection), the resource-id functions, `resourceGroup()`,
+//! `subscription()`, string, array, object and logical functions, and `copyIndex()`.
+//!
+//! A value known only after deployment — `reference()` of a resource the template creates,
+//! `list*()` secrets, `utcNow()` — is **deferred**, never guessed: it travels as
+//! [`Val::Deferred`] with a canonical description (`<resource id>#properties.principalId`), so
+//! two references to the same runtime value compare equal, and it reaches the documents as a
+//! string starting with [`DEFERRED`]. `reference()` of a resource that already exists resolves
+//! from its current document. A function this evaluator does not implement is an error that
+//! names it; it is never replaced by a wrong value.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::expr::{self, Expr, Parsed};
+
+/// The prefix of a deferred value inside a planned document.
+pub const DEFERRED: &str = "(known after deployment) ";
+
+/// Is this document string a deferred value?
+pub fn is_deferred(text: &str) -> bool {
+    text.starts_with(DEFERRED)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Known(Value),
+    /// A value ARM computes during the deployment, by its canonical description.
+    Deferred(String),
+}
+
+impl Val {
+    fn string(s: impl Into<String>) -> Val {
+        Val::Known(Value::String(s.into()))
+    }
+    pub fn into_json(self) -> Value {
+        match self {
+            Val::Known(v) => v,
+            Val::Deferred(d) => Value::String(format!("{DEFERRED}{d}")),
+        }
+    }
+}
+
+/// The deployment's scope, as `az deployment group create` has it.
+#[derive(Debug, Clone)]
+pub struct DeploymentScope {
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub location: String,
+    pub tenant_id: String,
+    pub deployment_name: String,
+}
+
+/// What `reference()` can see: the documents that already exist, by lowercase id, and the
+/// resources this deployment declares, by symbolic name and by name.
+#[derive(Default)]
+pub struct World {
+    pub existing: BTreeMap<String, Value>,
+    pub declared: RefCell<BTreeMap<String, String>>,
+}
+
+/// One template's evaluation context (a nested deployment with `inner` scope gets its own).
+pub struct Context<'w> {
+    pub scope: DeploymentScope,
+    pub parameters: BTreeMap<String, Val>,
+    pub variable_defs: Map<String, Value>,
+    variables: RefCell<BTreeMap<String, Val>>,
+    evaluating: RefCell<Vec<String>>,
+    pub copy: RefCell<BTreeMap<String, i64>>,
+    pub world: &'w World,
+}
+
+impl<'w> Context<'w> {
+    pub fn new(
+        scope: DeploymentScope,
+        parameters: BTreeMap<String, Val>,
+        variable_defs: Map<String, Value>,
+        world: &'w World,
+    ) -> Context<'w> {
+        Context {
+            scope,
+            parameters,
+            variable_defs,
+            variables: RefCell::new(BTreeMap::new()),
+            evaluating: RefCell::new(Vec::new()),
+            copy: RefCell::new(BTreeMap::new()),
+            world,
+        }
+    }
+
+    /// Evaluates every expression inside a JSON value (objects and arrays recursively).
+    pub fn value(&self, value: &Value) -> Result<Val, String> {
+        match value {
+            Value::String(s) => match expr::classify(s)? {
+                Parsed::Literal(l) => Ok(Val::string(l)),
+                Parsed::Expression(e) => self.eval(&e),
+            },
+            Value::Array(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    out.push(
+                        self.value(item)
+                            .map_err(|e| format!("[{i}]: {e}"))?
+                            .into_json(),
+                    );
+                }
+                Ok(Val::Known(Value::Array(out)))
+            }
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (k, v) in map {
+                    out.insert(
+                        k.clone(),
+                        self.value(v).map_err(|e| format!(".{k}: {e}"))?.into_json(),
+                    );
+                }
+                Ok(Val::Known(Value::Object(out)))
+            }
+            other => Ok(Val::Known(other.clone())),
+        }
+    }
+
+    /// The value as JSON, deferred parts marked.
+    pub fn json(&self, value: &Value) -> Result<Value, String> {
+        self.value(value).map(Val::into_json)
+    }
+
+    fn variable(&self, name: &str) -> Result<Val, String> {
+        let key = name.to_ascii_lowercase();
+        if let Some(v) = self.variables.borrow().get(&key) {
+            return Ok(v.clone());
+        }
+        if self.evaluating.borrow().contains(&key) {
+            let mut chain = self.evaluating.borrow().clone();
+            chain.push(key);
+            return Err(format!("circular variables: {}", chain.join(" → ")));
+        }
+        let Some((_, definition)) = self
+            .variable_defs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        else {
+            return Err(format!("variables('{name}'): no such variable"));
+        };
+        self.evaluating.borrow_mut().push(key.clone());
+        let result = self.value(definition);
+        self.evaluating.borrow_mut().pop();
+        let value = result.map_err(|e| format!("in variable `{name}`: {e}"))?;
+        self.variables.borrow_mut().insert(key, value.clone());
+        Ok(value)
+    }
+
+    pub fn eval(&self, e: &Expr) -> Result<Val, String> {
+        match e {
+            Expr::String(s) => Ok(Val::string(s.clone())),
+            Expr::Integer(i) => Ok(Val::Known(json!(i))),
+            Expr::Property(base, name) => match self.eval(base)? {
+                Val::Deferred(d) => Ok(Val::Deferred(if d.ends_with('#') {
+                    format!("{d}{name}")
+                } else {
+                    format!("{d}.{name}")
+                })),
+                Val::Known(Value::Object(map)) => map
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| from_document(v))
+                    .ok_or_else(|| format!("`{base}` has no property `{name}`")),
+                Val::Known(other) => Err(format!(
+                    "`{base}` is {}, not an object: it has no property `{name}`",
+                    kind(&other)
+                )),
+            },
+            Expr::Index(base, index) => {
+                let (base_value, index_value) = (self.eval(base)?, self.eval(index)?);
+                match (base_value, index_value) {
+                    (Val::Deferred(d), _) => Ok(Val::Deferred(format!("{d}[{index}]"))),
+                    (_, Val::Deferred(d)) => Ok(Val::Deferred(format!("{base}[{d}]"))),
+                    (Val::Known(Value::Array(items)), Val::Known(Value::Number(n))) => {
+                        let i = n
+                            .as_u64()
+                            .ok_or("an index must be a non-negative integer")?;
+                        items.get(i as usize).map(from_document).ok_or_else(|| {
+                            format!(
+                                "index {i} is out of range of `{base}` ({} items)",
+                                items.len()
+                            )
+                        })
+                    }
+                    (Val::Known(Value::Object(map)), Val::Known(Value::String(k))) => map
+                        .iter()
+                        .find(|(key, _)| key.eq_ignore_ascii_case(&k))
+                        .map(|(_, v)| from_document(v))
+                        .ok_or_else(|| format!("`{base}` has no property `{k}`")),
+                    (b, i) => Err(format!(
+                        "cannot index {} with {}",
+                        kind(&b.into_json()),
+                        kind(&i.into_json())
+                    )),
+                }
+            }
+            Expr::Call { name, args } => self.call(name, args),
+        }
+    }
+
+    fn call(&self, name: &str, args: &[Expr]) -> Result<Val, String> {
+        let lower = name.to_ascii_lowercase();
+        // Functions that look at their arguments unevaluated, or lazily.
+        match lower.as_str() {
+            "if" => {
+                arity(name, args, 3, 3)?;
+                return match self.eval(&args[0])? {
+                    Val::Known(Value::Bool(true)) => self.eval(&args[1]),
+                    Val::Known(Value::Bool(false)) => self.eval(&args[2]),
+                    Val::Deferred(d) => Ok(Val::Deferred(format!("if({d}, …)"))),
+                    Val::Known(other) => Err(format!(
+                        "if(): the condition is {}, not a boolean",
+                        kind(&other)
+                    )),
+                };
+            }
+            "parameters" => {
+                arity(name, args, 1, 1)?;
+                let key = self.string_arg(name, &args[0])?;
+                return self
+                    .parameters
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&key))
+                    .map(|(_, v)| v.clone())
+                    .ok_or_else(|| format!("parameters('{key}'): no such parameter"));
+            }
+            "variables" => {
+                arity(name, args, 1, 1)?;
+                let key = self.string_arg(name, &args[0])?;
+                return self.variable(&key);
+            }
+            _ => {}
+        }
+        let values: Vec<Val> = args
+            .iter()
+            .map(|a| self.eval(a))
+            .collect::<Result<_, _>>()?;
+        let deferred: Vec<&String> = values
+            .iter()
+            .filter_map(|v| match v {
+                Val::Deferred(d) => Some(d),
+                Val::Known(_) => None,
+            })
+            .collect();
+        let known = |i: usize| match &values[i] {
+            Val::Known(v) => v.clone(),
+            Val::Deferred(_) => Value::Null,
+        };
+        // Functions that carry a deferred argument through as text.
+        if !deferred.is_empty() {
+            return Ok(match lower.as_str() {
+                "concat" | "format" => Val::Deferred(
+                    values
+                        .iter()
+                        .map(|v| match v {
+                            Val::Known(Value::String(s)) => s.clone(),
+                            Val::Known(other) => other.to_string(),
+                            Val::Deferred(d) => format!("<{d}>"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(if lower == "format" { " " } else { "" }),
+                ),
+                "tolower" | "toupper" | "string" | "trim" => values[0].clone(),
+                _ => Val::Deferred(format!(
+                    "{name}({})",
+                    deferred
+                        .iter()
+                        .map(|d| d.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            });
+        }
+        let s = |i: usize| -> Result<String, String> {
+            match known(i) {
+                Value::String(s) => Ok(s),
+                other => Err(format!(
+                    "{name}(): argument {} is {}, not a string",
+                    i + 1,
+                    kind(&other)
+                )),
+            }
+        };
+        let scope = &self.scope;
+        let resource_group_id = format!(
+            "/subscriptions/{}/resourceGroups/{}",
+            scope.subscription_id, scope.resource_group
+        );
+        Ok(Val::Known(match lower.as_str() {
+            "concat" => {
+                if values
+                    .iter()
+                    .all(|v| matches!(v, Val::Known(Value::Array(_))))
+                {
+                    Value::Array(
+                        (0..values.len())
+                            .flat_map(|i| known(i).as_array().cloned().unwrap_or_default())
+                            .collect(),
+                    )
+                } else {
+                    Value::String(
+                        (0..values.len())
+                            .map(|i| match known(i) {
+                                Value::String(s) => s,
+                                Value::Null => String::new(),
+                                other => other.to_string(),
+                            })
+                            .collect(),
+                    )
+                }
+            }
+            "format" => {
+                arity(name, args, 1, usize::MAX)?;
+                let template = s(0)?;
+                let mut out = String::new();
+                let mut rest = template.as_str();
+                while let Some(open) = rest.find('{') {
+                    out.push_str(&rest[..open]);
+                    if rest[open..].starts_with("{{") {
+                        out.push('{');
+                        rest = &rest[open + 2..];
+                        continue;
+                    }
+                    let close = rest[open..].find('}').ok_or("format(): an unclosed `{`")? + open;
+                    let spec = &rest[open + 1..close];
+                    let index: usize = spec
+                        .split(':')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .parse()
+                        .map_err(|_| format!("format(): `{{{spec}}}` is not a placeholder"))?;
+                    if index + 1 >= values.len() {
+                        return Err(format!("format(): no argument for `{{{index}}}`"));
+                    }
+                    out.push_str(&match known(index + 1) {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    });
+                    rest = &rest[close + 1..];
+                }
+                out.push_str(&rest.replace("}}", "}"));
+                Value::String(out)
+            }
+            "resourceid" => {
+                let strings: Vec<String> = (0..values.len()).map(s).collect::<Result<_, _>>()?;
+                let type_at = strings
+                    .iter()
+                    .position(|a| a.contains('/') && !a.starts_with('/'))
+                    .ok_or("resourceId(): no resource type (namespace/type) among the arguments")?;
+                let (subscription, group) = match type_at {
+                    0 => (scope.subscription_id.clone(), scope.resource_group.clone()),
+                    1 => (scope.subscription_id.clone(), strings[0].clone()),
+                    2 => (strings[0].clone(), strings[1].clone()),
+                    _ => {
+                        return Err(
+                            "resourceId(): too many arguments before the resource type".into()
+                        );
+                    }
+                };
+                Value::String(format!(
+                    "/subscriptions/{subscription}/resourceGroups/{group}{}",
+                    provider_path(&strings[type_at], &strings[type_at + 1..])?
+                ))
+            }
+            "subscriptionresourceid" => {
+                let strings: Vec<String> = (0..values.len()).map(s).collect::<Result<_, _>>()?;
+                let type_at = strings
+                    .iter()
+                    .position(|a| a.contains('/'))
+                    .ok_or("subscriptionResourceId(): no resource type among the arguments")?;
+                let subscription = if type_at == 1 {
+                    strings[0].clone()
+                } else {
+                    scope.subscription_id.clone()
+                };
+                Value::String(format!(
+                    "/subscriptions/{subscription}{}",
+                    provider_path(&strings[type_at], &strings[type_at + 1..])?
+                ))
+            }
+            "tenantresourceid" => {
+                let strings: Vec<String> = (0..values.len()).map(s).collect::<Result<_, _>>()?;
+                arity(name, args, 2, usize::MAX)?;
+                Value::String(provider_path(&strings[0], &strings[1..])?)
+            }
+            "extensionresourceid" => {
+                arity(name, args, 3, usize::MAX)?;
+                let strings: Vec<String> = (0..values.len()).map(s).collect::<Result<_, _>>()?;
+                Value::String(format!(
+                    "{}{}",
+                    strings[0].trim_end_matches('/'),
+                    provider_path(&strings[1], &strings[2..])?
+                ))
+            }
+            "resourcegroup" => json!({
+                "id": resource_group_id,
+                "name": scope.resource_group,
+                "type": "Microsoft.Resources/resourceGroups",
+                "location": scope.location,
+                "properties": {"provisioningState": "Succeeded"},
+            }),
+            "subscription" => json!({
+                "id": format!("/subscriptions/{}", scope.subscription_id),
+                "subscriptionId": scope.subscription_id,
+                "tenantId": scope.tenant_id,
+                "displayName": scope.subscription_id,
+            }),
+            "tenant" => json!({"tenantId": scope.tenant_id}),
+            "deployment" => json!({"name": scope.deployment_name, "properties": {}}),
+            "environment" => json!({
+                "name": "AzureCloud",
+                "resourceManager": "https://management.azure.com/",
+                "suffixes": {"acrLoginServer": ".azurecr.io", "storage": "core.windows.net"},
+            }),
+            "reference" => return self.reference(&values, args),
+            "tolower" => Value::String(s(0)?.to_lowercase()),
+            "toupper" => Value::String(s(0)?.to_uppercase()),
+            "trim" => Value::String(s(0)?.trim().to_string()),
+            "string" => match known(0) {
+                Value::String(s) => Value::String(s),
+                other => Value::String(other.to_string()),
+            },
+            "int" => match known(0) {
+                Value::Number(n) => Value::Number(n),
+                Value::String(t) => json!(
+                    t.trim()
+                        .parse::<i64>()
+                        .map_err(|_| format!("int(): `{t}` is not an integer"))?
+                ),
+                other => return Err(format!("int(): {} is not a number", kind(&other))),
+            },
+            "bool" => match known(0) {
+                Value::Bool(b) => Value::Bool(b),
+                Value::String(t) if t.eq_ignore_ascii_case("true") => Value::Bool(true),
+                Value::String(t) if t.eq_ignore_ascii_case("false") => Value::Bool(false),
+                Value::Number(n) => Value::Bool(n.as_i64() != Some(0)),
+                other => return Err(format!("bool(): {} is not a boolean", kind(&other))),
+            },
+            "json" => serde_json::from_str(&s(0)?).map_err(|e| format!("json(): {e}"))?,
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            "null" => Value::Null,
+            "equals" => {
+                arity(name, args, 2, 2)?;
+                Value::Bool(equal(&known(0), &known(1)))
+            }
+            "not" => Value::Bool(!truthy(name, &known(0))?),
+            "and" => Value::Bool(
+                (0..values.len())
+                    .map(|i| truthy(name, &known(i)))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .all(|b| b),
+            ),
+            "or" => Value::Bool(
+                (0..values.len())
+                    .map(|i| truthy(name, &known(i)))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_iter()
+                    .any(|b| b),
+            ),
+            "empty" => Value::Bool(match known(0) {
+                Value::Null => true,
+                Value::String(s) => s.is_empty(),
+                Value::Array(a) => a.is_empty(),
+                Value::Object(o) => o.is_empty(),
+                _ => false,
+            }),
+            "contains" => {
+                arity(name, args, 2, 2)?;
+                Value::Bool(match (known(0), known(1)) {
+                    (Value::String(h), Value::String(n)) => h.contains(&n),
+                    (Value::String(h), other) => h.contains(&other.to_string()),
+                    (Value::Array(items), needle) => items.iter().any(|i| equal(i, &needle)),
+                    (Value::Object(map), Value::String(k)) => {
+                        map.keys().any(|key| key.eq_ignore_ascii_case(&k))
+                    }
+                    (other, _) => {
+                        return Err(format!("contains(): cannot look inside {}", kind(&other)));
+                    }
+                })
+            }
+            "startswith" => Value::Bool(s(0)?.to_lowercase().starts_with(&s(1)?.to_lowercase())),
+            "endswith" => Value::Bool(s(0)?.to_lowercase().ends_with(&s(1)?.to_lowercase())),
+            "indexof" => json!(
+                s(0)?
+                    .to_lowercase()
+                    .find(&s(1)?.to_lowercase())
+                    .map_or(-1, |i| i as i64)
+            ),
+            "replace" => Value::String(s(0)?.replace(&s(1)?, &s(2)?)),
+            "substring" => {
+                let text = s(0)?;
+                let start = known(1)
+                    .as_u64()
+                    .ok_or("substring(): the start is not an integer")?
+                    as usize;
+                let length = if values.len() > 2 {
+                    known(2)
+                        .as_u64()
+                        .ok_or("substring(): the length is not an integer")?
+                        as usize
+                } else {
+                    text.len().saturating_sub(start)
+                };
+                text.get(start..start + length)
+                    .map(|t| Value::String(t.to_string()))
+                    .ok_or("substring(): out of range")?
+            }
+            "split" => {
+                let text = s(0)?;
+                let delimiters: Vec<String> = match known(1) {
+                    Value::String(d) => vec![d],
+                    Value::Array(items) => items
+                        .iter()
+                        .filter_map(|i| i.as_str().map(str::to_string))
+                        .collect(),
+                    other => return Err(format!("split(): the delimiter is {}", kind(&other))),
+                };
+                let mut parts = vec![text];
+                for d in &delimiters {
+                    parts = parts
+                        .iter()
+                        .flat_map(|p| p.split(d.as_str()).map(str::to_string).collect::<Vec<_>>())
+                        .collect();
+                }
+                Value::Array(parts.into_iter().map(Value::String).collect())
+            }
+            "first" | "last" => match known(0) {
+                Value::Array(items) => {
+                    let item = if lower == "first" {
+                        items.first()
+                    } else {
+                        items.last()
+                    };
+                    item.cloned().unwrap_or(Value::Null)
+                }
+                Value::String(t) => {
+                    let c = if lower == "first" {
+                        t.chars().next()
+                    } else {
+                        t.chars().last()
+                    };
+                    Value::String(c.map(String::from).unwrap_or_default())
+                }
+                other => return Err(format!("{name}(): {} has no items", kind(&other))),
+            },
+            "length" => json!(match known(0) {
+                Value::Array(a) => a.len(),
+                Value::String(t) => t.chars().count(),
+                Value::Object(o) => o.len(),
+                other => return Err(format!("length(): {} has no length", kind(&other))),
+            }),
+            "take" | "skip" => {
+                let n = known(1)
+                    .as_u64()
+                    .ok_or(format!("{name}(): the count is not an integer"))?
+                    as usize;
+                match known(0) {
+                    Value::Array(a) => Value::Array(if lower == "take" {
+                        a.into_iter().take(n).collect()
+                    } else {
+                        a.into_iter().skip(n).collect()
+                    }),
+                    Value::String(t) => Value::String(if lower == "take" {
+                        t.chars().take(n).collect()
+                    } else {
+                        t.chars().skip(n).collect()
+                    }),
+                    other => return Err(format!("{name}(): {} has no items", kind(&other))),
+                }
+            }
+            "union" => {
+                if values
+                    .iter()
+                    .all(|v| matches!(v, Val::Known(Value::Object(_))))
+                {
+                    let mut out = Map::new();
+                    for i in 0..values.len() {
+                        if let Value::Object(map) = known(i) {
+                            merge_objects(&mut out, map);
+                        }
+                    }
+                    Value::Object(out)
+                } else if values
+                    .iter()
+                    .all(|v| matches!(v, Val::Known(Value::Array(_))))
+                {
+                    let mut out: Vec<Value> = Vec::new();
+                    for i in 0..values.len() {
+                        for item in known(i).as_array().cloned().unwrap_or_default() {
+                            if !out.iter().any(|o| equal(o, &item)) {
+                                out.push(item);
+                            }
+                        }
+                    }
+                    Value::Array(out)
+                } else {
+                    return Err("union(): the arguments must be all objects or all arrays".into());
+                }
+            }
+            "coalesce" => (0..values.len())
+                .map(known)
+                .find(|v| !v.is_null())
+                .unwrap_or(Value::Null),
+            "createarray" => Value::Array((0..values.len()).map(known).collect()),
+            "createobject" => {
+                if values.len() % 2 != 0 {
+                    return Err("createObject(): needs key, value pairs".into());
+                }
+                let mut out = Map::new();
+                for pair in (0..values.len()).step_by(2) {
+                    out.insert(s(pair)?, known(pair + 1));
+                }
+                Value::Object(out)
+            }
+            "copyindex" => {
+                let (loop_name, offset) = match values.len() {
+                    0 => (None, 0),
+                    1 => match known(0) {
+                        Value::Number(n) => (None, n.as_i64().unwrap_or(0)),
+                        Value::String(l) => (Some(l), 0),
+                        other => {
+                            return Err(format!(
+                                "copyIndex(): {} is not a loop name or offset",
+                                kind(&other)
+                            ));
+                        }
+                    },
+                    _ => (Some(s(0)?), known(1).as_i64().unwrap_or(0)),
+                };
+                let copy = self.copy.borrow();
+                let index = match &loop_name {
+                    Some(l) => copy.get(&l.to_ascii_lowercase()).copied(),
+                    None => copy.get("").copied(),
+                }
+                .ok_or_else(|| {
+                    format!(
+                        "copyIndex({}): not inside that copy loop",
+                        loop_name.unwrap_or_default()
+                    )
+                })?;
+                json!(index + offset)
+            }
+            "guid" => {
+                // ARM's guid() is a name-based UUID over the arguments; pullpath uses it only
+                // for names no check compares (role assignment names), so a deterministic
+                // UUID of the same inputs stands in.
+                let joined = (0..values.len())
+                    .map(s)
+                    .collect::<Result<Vec<_>, _>>()?
+                    .join("-");
+                let digest = stable_hex(&joined);
+                Value::String(format!(
+                    "{}-{}-5{}-{}-{}",
+                    &digest[0..8],
+                    &digest[8..12],
+                    &digest[13..16],
+                    &digest[16..20],
+                    &digest[20..32]
+                ))
+            }
+            "uniquestring" => {
+                return Ok(Val::Deferred(format!(
+                    "uniqueString({})",
+                    (0..values.len())
+                        .map(s)
+                        .collect::<Result<Vec<_>, _>>()?
+                        .join(", ")
+                )));
+            }
+            "utcnow" | "newguid" => return Ok(Val::Deferred(format!("{name}()"))),
+            _ if lower.starts_with("list") => return Ok(Val::Deferred(format!("{name}(…)"))),
+            _ => {
+                return Err(format!(
+                    "unsupported template function `{name}`: pullpath does not evaluate it (deploy, then verify the snapshot)"
+                ));
+            }
+        }))
+    }
+
+    fn string_arg(&self, name: &str, arg: &Expr) -> Result<String, String> {
+        match self.eval(arg)? {
+            Val::Known(Value::String(s)) => Ok(s),
+            other => Err(format!(
+                "{name}(): the argument is {}, not a string",
+                kind(&other.into_json())
+            )),
+        }
+    }
+
+    /// `reference(idOrName, [apiVersion], ['Full'])`: the existing document when the resource
+    /// exists; deferred when this deployment creates it.
+    fn reference(&self, values: &[Val], args: &[Expr]) -> Result<Val, String> {
+        arity("reference", args, 1, 3)?;
+        let Val::Known(Value::String(target)) = &values[0] else {
+            return Err("reference(): the first argument is not a string".into());
+        };
+        let full = values.len() == 3
+            && matches!(&values[2], Val::Known(Value::String(f)) if f.eq_ignore_ascii_case("full"));
+        let id = if target.starts_with('/') {
+            target.clone()
+        } else {
+            self.world
+                .declared
+                .borrow()
+                .get(&target.to_ascii_lowercase())
+                .cloned()
+                .ok_or_else(|| {
+                    format!("reference('{target}'): no resource of that name in the template")
+                })?
+        };
+        if let Some(document) = self.world.existing.get(&id.to_ascii_lowercase()) {
+            let value = if full {
+                document.clone()
+            } else {
+                document
+                    .get("properties")
+                    .cloned()
+                    .unwrap_or(Value::Object(Map::new()))
+            };
+            return Ok(Val::Known(value));
+        }
+        let canonical = id.to_ascii_lowercase();
+        Ok(Val::Deferred(if full {
+            format!("{canonical}#")
+        } else {
+            format!("{canonical}#properties")
+        }))
+    }
+}
+
+/// A document value back into an evaluation value (its deferred strings stay deferred).
+fn from_document(value: &Value) -> Val {
+    match value {
+        Value::String(s) if is_deferred(s) => Val::Deferred(s[DEFERRED.len()..].to_string()),
+        other => Val::Known(other.clone()),
+    }
+}
+
+fn stable_hex(text: &str) -> String {
+    use sha2::Digest;
+    // SHA-256 truncated: the value only has to be stable and unique per input.
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn merge_objects(into: &mut Map<String, Value>, from: Map<String, Value>) {
+    for (k, v) in from {
+        match (into.get_mut(&k), v) {
+            (Some(Value::Object(existing)), Value::Object(incoming)) => {
+                merge_objects(existing, incoming)
+            }
+            (_, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+/// `/providers/Namespace/type1/name1/type2/name2` from a type and its names.
+fn provider_path(resource_type: &str, names: &[String]) -> Result<String, String> {
+    let mut segments = resource_type.split('/');
+    let namespace = segments.next().unwrap_or_default();
+    let types: Vec<&str> = segments.collect();
+    // A name may carry its parents (`app/web`), as ARM allows.
+    let names: Vec<&str> = names.iter().flat_map(|n| n.split('/')).collect();
+    if types.is_empty() || types.len() != names.len() {
+        return Err(format!(
+            "`{resource_type}` needs {} name segment(s), got {}",
+            types.len(),
+            names.len()
+        ));
+    }
+    let mut out = format!("/providers/{namespace}");
+    for (t, n) in types.iter().zip(names) {
+        out.push_str(&format!("/{t}/{n}"));
+    }
+    Ok(out)
+}
+
+fn arity(name: &str, args: &[Expr], min: usize, max: usize) -> Result<(), String> {
+    if args.len() < min || args.len() > max {
+        Err(if min == max {
+            format!("{name}() takes {min} argument(s), not {}", args.len())
+        } else {
+            format!("{name}() got {} argument(s)", args.len())
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn truthy(name: &str, value: &Value) -> Result<bool, String> {
+    value
+        .as_bool()
+        .ok_or_else(|| format!("{name}(): {} is not a boolean", kind(value)))
+}
+
+/// ARM's equality: strings case-sensitively, numbers by value, arrays and objects deeply.
+fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+pub fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(world: &World) -> Context<'_> {
+        let mut parameters = BTreeMap::new();
+        parameters.insert("name".to_string(), Val::string("Web"));
+        parameters.insert("count".to_string(), Val::Known(json!(2)));
+        let variables = json!({
+            "acr": "[concat(toLower(parameters('name')), 'acr')]",
+            "ids": "[createArray(variables('acr'), 'b')]",
+            "loopA": "[variables('loopB')]",
+            "loopB": "[variables('loopA')]",
+        });
+        Context::new(
+            DeploymentScope {
+                subscription_id: "sub".into(),
+                resource_group: "rg".into(),
+                location: "westeurope".into(),
+                tenant_id: "tenant".into(),
+                deployment_name: "d".into(),
+            },
+            parameters,
+            variables.as_object().unwrap().clone(),
+            world,
+        )
+    }
+
+    fn eval(world: &World, text: &str) -> Result<Val, String> {
+        context(world).value(&Value::String(format!("[{text}]")))
+    }
+
+    fn known(world: &World, text: &str) -> Value {
+        match eval(world, text).unwrap() {
+            Val::Known(v) => v,
+            Val::Deferred(d) => panic!("{text} is deferred: {d}"),
+        }
+    }
+
+    #[test]
+    fn functions_evaluate_as_arm_does() {
+        let w = World::default();
+        assert_eq!(known(&w, "variables('acr')"), json!("webacr"));
+        assert_eq!(known(&w, "variables('ids')[0]"), json!("webacr"));
+        assert_eq!(
+            known(&w, "resourceId('Microsoft.Web/sites/config', 'app', 'web')"),
+            json!(
+                "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Web/sites/app/config/web"
+            )
+        );
+        assert_eq!(
+            known(
+                &w,
+                "resourceId('other', 'Microsoft.Network/virtualNetworks/subnets', 'v', 's')"
+            ),
+            json!(
+                "/subscriptions/sub/resourceGroups/other/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
+            )
+        );
+        assert_eq!(
+            known(
+                &w,
+                "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '7f951dda-4ed3-4680-a7ca-43fe172d538d')"
+            ),
+            json!(
+                "/subscriptions/sub/providers/Microsoft.Authorization/roleDefinitions/7f951dda-4ed3-4680-a7ca-43fe172d538d"
+            )
+        );
+        assert_eq!(
+            known(
+                &w,
+                "extensionResourceId(resourceId('Microsoft.ContainerRegistry/registries', 'r'), 'Microsoft.Authorization/roleAssignments', 'x')"
+            ),
+            json!(
+                "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/r/providers/Microsoft.Authorization/roleAssignments/x"
+            )
+        );
+        assert_eq!(known(&w, "resourceGroup().location"), json!("westeurope"));
+        assert_eq!(known(&w, "subscription().subscriptionId"), json!("sub"));
+        assert_eq!(
+            known(&w, "format('{0}.azurecr.io/{1}:{2}', 'r', 'app', 1)"),
+            json!("r.azurecr.io/app:1")
+        );
+        assert_eq!(
+            known(&w, "if(equals(parameters('count'), 2), 'two', 'other')"),
+            json!("two")
+        );
+        assert_eq!(known(&w, "empty('')"), json!(true));
+        assert_eq!(
+            known(&w, "contains(createArray('a', 'b'), 'b')"),
+            json!(true)
+        );
+        assert_eq!(known(&w, "last(split('a/b/c', '/'))"), json!("c"));
+        assert_eq!(
+            known(&w, "union(json('{\"a\":1}'), json('{\"b\":2}'))"),
+            json!({"a": 1, "b": 2})
+        );
+        assert_eq!(known(&w, "toUpper('x')"), json!("X"));
+        assert_eq!(
+            known(&w, "concat(createArray(1), createArray(2))"),
+            json!([1, 2])
+        );
+        assert_eq!(known(&w, "length(guid('a', 'b'))"), json!(36));
+        assert_eq!(known(&w, "guid('a')"), known(&w, "guid('a')"));
+    }
+
+    #[test]
+    fn runtime_values_are_deferred_and_existing_ones_resolve() {
+        let mut w = World::default();
+        let id = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/new";
+        assert_eq!(
+            eval(&w, &format!("reference('{id}').principalId")).unwrap(),
+            Val::Deferred(format!("{}#properties.principalId", id.to_lowercase()))
+        );
+        assert!(matches!(
+            eval(&w, "listKeys('x', '2020-01-01').keys[0]").unwrap(),
+            Val::Deferred(_)
+        ));
+        assert!(
+            matches!(eval(&w, "concat('a', uniqueString(resourceGroup().id))").unwrap(), Val::Deferred(d) if d.starts_with("a<uniqueString("))
+        );
+        w.existing.insert(
+            id.to_lowercase(),
+            json!({"id": id, "properties": {"principalId": "p-1", "clientId": "c-1"}}),
+        );
+        assert_eq!(
+            known(&w, &format!("reference('{id}', '2023-01-31').principalId")),
+            json!("p-1")
+        );
+        assert_eq!(
+            known(
+                &w,
+                &format!("reference('{id}', '2023-01-31', 'Full').properties.clientId")
+            ),
+            json!("c-1")
+        );
+    }
+
+    #[test]
+    fn errors_name_what_is_wrong() {
+        let w = World::default();
+        assert!(
+            eval(&w, "variables('loopA')")
+                .unwrap_err()
+                .contains("circular variables: loopa → loopb → loopa")
+        );
+        assert!(
+            eval(&w, "parameters('missing')")
+                .unwrap_err()
+                .contains("no such parameter")
+        );
+        assert!(
+            eval(&w, "pickZones('a')")
+                .unwrap_err()
+                .contains("unsupported template function `pickZones`")
+        );
+        assert!(
+            eval(&w, "resourceId('Microsoft.Web/sites')")
+                .unwrap_err()
+                .contains("needs 1 name segment")
+        );
+    }
+}
