@@ -26,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Gather the facts, run the check catalog and print the report.
     #[command(after_help = EXIT_CODES)]
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
     /// List the check catalog.
     Checks(ChecksArgs),
     /// Run only the live probes for an image, no ARM needed: from the app's container, a VM
@@ -46,8 +46,22 @@ pub enum Command {
 pub struct VerifyArgs {
     /// A snapshot: a directory of ARM JSON documents (read recursively) or one JSON file.
     /// Without it, the facts are read live from ARM (-g and -n).
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["resource_group", "name", "slot"])]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["name", "slot"])]
     pub snapshot: Option<PathBuf>,
+
+    /// An ARM template (JSON; Bicep users pass `bicep build` output): verify what the
+    /// deployment will create, merged over what exists (--snapshot, or live with -g/-n).
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+
+    /// A parameters file for --template (repeatable; later files win).
+    #[arg(long = "parameters", value_name = "FILE", requires = "template")]
+    pub parameter_files: Vec<PathBuf>,
+
+    /// The deployment's location (default: the resource group's, as the existing documents
+    /// show it).
+    #[arg(long, value_name = "LOCATION", requires = "template")]
+    pub location: Option<String>,
 
     #[command(flatten)]
     pub live: LiveArgs,

@@ -312,6 +312,19 @@ fn judge_record(
     let privatelink = privatelink_name(facts, fqdn);
     let expected = expected_addresses(facts, fqdn);
     if expected.is_empty() {
+        if let Some(e) = facts.endpoints.iter().find(|e| e.planned) {
+            return Err(Unavailable::missing(if e.zone_groups.is_empty() {
+                format!(
+                    "the deployment creates endpoint {}: its NIC's addresses are (known after deployment), and without a DNS zone group the A record for {fqdn} must be added then (DNS-005)",
+                    e.name
+                )
+            } else {
+                format!(
+                    "the deployment creates endpoint {}: its NIC's addresses are (known after deployment), and its DNS zone group writes the A record for {fqdn} from them",
+                    e.name
+                )
+            }));
+        }
         let why = if facts.endpoints.is_empty() {
             "the registry has no private endpoint in the input (REG-003)".to_string()
         } else if let Some((nic, gap)) = facts

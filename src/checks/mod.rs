@@ -11,6 +11,7 @@ pub mod nsg;
 mod prb;
 mod reg;
 pub mod roles;
+mod tpl;
 
 use std::time::Instant;
 
@@ -71,6 +72,8 @@ pub enum Family {
     Reg,
     #[serde(rename = "identity")]
     Iam,
+    #[serde(rename = "template")]
+    Tpl,
     #[serde(rename = "probe")]
     Prb,
 }
@@ -83,6 +86,7 @@ impl Family {
             Family::Dns => "dns",
             Family::Reg => "registry",
             Family::Iam => "identity",
+            Family::Tpl => "template",
             Family::Prb => "probe",
         }
     }
@@ -185,6 +189,14 @@ pub struct Inputs<'a> {
     pub probe: Option<&'a ProbeFacts>,
 }
 
+impl Inputs<'_> {
+    /// The template checks belong to `verify --template` reports only (the facts carry the
+    /// template); elsewhere they are left out, not skipped.
+    fn has_template(&self) -> bool {
+        self.facts.is_some_and(|f| f.template.is_some())
+    }
+}
+
 /// A catalog entry.
 pub struct Check {
     pub id: &'static str,
@@ -215,6 +227,7 @@ pub fn catalog() -> impl Iterator<Item = &'static Check> {
         .chain(dns::CHECKS)
         .chain(reg::CHECKS)
         .chain(iam::CHECKS)
+        .chain(tpl::CHECKS)
         .chain(prb::CHECKS)
 }
 
@@ -242,6 +255,9 @@ pub struct CheckResult {
     pub evidence: Vec<Evidence>,
     pub remediation: Option<String>,
     pub blocked_by: Vec<String>,
+    /// With --template: whether the result rests on planned, existing or deferred values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rests_on: Vec<&'static str>,
     pub duration_ms: f64,
 }
 
@@ -250,6 +266,9 @@ pub fn run(inputs: Inputs<'_>) -> Vec<CheckResult> {
     let mut results: Vec<CheckResult> = Vec::new();
     for check in catalog() {
         if matches!(check.eval, Eval::Config(_)) && inputs.facts.is_none() {
+            continue;
+        }
+        if check.family == Family::Tpl && !inputs.has_template() {
             continue;
         }
         let started = Instant::now();
@@ -286,6 +305,7 @@ pub fn run(inputs: Inputs<'_>) -> Vec<CheckResult> {
             evidence: outcome.evidence,
             remediation: outcome.remediation,
             blocked_by,
+            rests_on: Vec::new(),
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         });
     }

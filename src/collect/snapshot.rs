@@ -25,6 +25,8 @@ pub struct Snapshot {
     pub path: PathBuf,
     pub files: usize,
     pub inventory: Inventory,
+    /// The documents as read, by normalised id (for a template's `reference()`).
+    pub documents: BTreeMap<String, Value>,
 }
 
 pub fn load(path: &Path) -> Result<Snapshot, InputError> {
@@ -64,8 +66,34 @@ pub fn load(path: &Path) -> Result<Snapshot, InputError> {
     Ok(Snapshot {
         path: path.to_path_buf(),
         files: files.len(),
+        documents: loader
+            .seen
+            .iter()
+            .map(|(k, (v, _))| (k.clone(), v.clone()))
+            .collect(),
         inventory: loader.inventory,
     })
+}
+
+/// Lays a deployment's planned documents over an inventory: each replaces the document with
+/// its id (a VNet's embedded subnets too). A later planned document replaces an earlier one
+/// (an explicit `config/web` child over the site's `siteConfig`). Returns the planned ids.
+pub fn overlay(
+    inventory: &mut Inventory,
+    planned: &[crate::collect::template::arm::PlannedDocument],
+    file: &Path,
+) -> Result<Vec<String>, InputError> {
+    let mut ids = Vec::new();
+    for doc in planned {
+        let mut loader = Loader::default();
+        loader.load_document(file, doc.document.clone(), doc.pointer.clone())?;
+        for mut entry in loader.inventory.into_entries() {
+            ids.push(id_key(entry.resource.id()));
+            entry.origin.planned = true;
+            inventory.replace(entry);
+        }
+    }
+    Ok(ids)
 }
 
 /// Builds the inventory from documents read live, through the same typed parsing a snapshot
@@ -230,7 +258,7 @@ impl Loader {
                 Ok(())
             }
             Value::Object(ref map) if map.get("$schema").and_then(Value::as_str).is_some_and(|s| s.contains("deploymentTemplate") || s.contains("deploymentParameters")) => {
-                Err(InputError::in_file(file, "this is an ARM template (or its parameters), not a snapshot of deployed resources; template verification is not in this version: deploy it, then export a snapshot").at(pointer))
+                Err(InputError::in_file(file, "this is an ARM template (or its parameters), not a snapshot of deployed resources: pass it with --template (and --parameters)").at(pointer))
             }
             Value::Object(mut map) if !map.contains_key("id") => {
                 if let Some(body) = map
@@ -333,6 +361,7 @@ impl Loader {
             file: file.to_path_buf(),
             pointer: pointer.clone(),
             embedded: false,
+            planned: false,
         };
 
         let key = id_key(&id);

@@ -159,6 +159,8 @@ pub struct Origin {
     pub pointer: String,
     /// Found inside another document (a subnet inside its VNet), not as a document of its own.
     pub embedded: bool,
+    /// Planned by a template (`verify --template`), not read from what exists.
+    pub planned: bool,
 }
 
 /// Why a document a source looked for is not in the inventory.
@@ -216,6 +218,18 @@ impl Inventory {
                 None
             }
         }
+    }
+
+    /// Puts a document in place of whatever had its id (a deployment's planned state over the
+    /// existing one); a gap recorded for the id no longer applies.
+    pub fn replace(&mut self, entry: Entry) {
+        let key = id_key(entry.resource.id());
+        self.gaps.remove(&key);
+        self.entries.insert(key, entry);
+    }
+
+    pub fn into_entries(self) -> impl Iterator<Item = Entry> {
+        self.entries.into_values()
     }
 
     /// Records that a document was looked for and could not be read.

@@ -485,6 +485,8 @@ pub struct Endpoint {
     pub zone_groups_unreadable: Option<Gap>,
     /// The endpoint document itself is not in the input (only the registry side names it).
     pub document_missing: bool,
+    /// A template creates it: its NIC and addresses exist only after the deployment.
+    pub planned: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -589,6 +591,19 @@ pub struct Facts {
     pub role_assignments: Vec<RoleAssignmentFacts>,
     pub role_definitions: BTreeMap<String, arm::RoleDefinition>,
     pub inventory: Inventory,
+    /// With `--template`: how the template writes what the documents do not show.
+    pub template: Option<TemplateFacts>,
+}
+
+/// What a template says beyond its planned documents (set by `verify --template`).
+#[derive(Debug, Clone, Default)]
+pub struct TemplateFacts {
+    pub file: String,
+    /// (site id, JSON path) of registry passwords written as literals.
+    pub literal_passwords: Vec<(String, String)>,
+    /// (site id, JSON path, what it was built from) of `acrUserManagedIdentityID` values
+    /// that are not a clientId.
+    pub identity_id_mistakes: Vec<(String, String, String)>,
 }
 
 /// How to pick the site and registry.
@@ -722,6 +737,7 @@ impl Facts {
             role_assignments,
             role_definitions,
             inventory,
+            template: None,
         })
     }
 
@@ -1567,8 +1583,10 @@ fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
             zone_groups: Vec::new(),
             zone_groups_unreadable: None,
             document_missing: true,
+            planned: false,
         };
     };
+    let planned = inventory.get(id).is_some_and(|e| e.origin.planned);
     let p = &pe.properties;
     let connections = p
         .private_link_service_connections
@@ -1661,6 +1679,7 @@ fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
                 .collect(),
         })
         .collect();
+    let planned = planned && nic_ids.is_empty();
     Endpoint {
         id: pe.id.clone(),
         name: pe.name.clone().unwrap_or_else(|| ArmId::parse(&pe.id).name),
@@ -1671,6 +1690,7 @@ fn endpoint_facts(inventory: &Inventory, id: &str) -> Endpoint {
         missing_nics,
         members,
         zone_groups_unreadable: list_gap(inventory, &format!("{}/privateDnsZoneGroups", pe.id)),
+        planned,
         zone_groups,
         document_missing: false,
     }

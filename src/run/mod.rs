@@ -7,6 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 mod probe;
+mod template;
 
 use std::time::Duration;
 
@@ -44,6 +45,8 @@ pub struct Loaded {
     pub origins: Vec<(String, String)>,
     /// The app's registry credentials, for `--use-app-credentials` (live only).
     pub app_credentials: Option<probe::AppCredentials>,
+    /// The documents as read, by normalised id (what a template's `reference()` sees).
+    pub documents: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 fn load_snapshot(path: &Path) -> Result<Loaded, InputError> {
@@ -69,6 +72,7 @@ fn load_snapshot(path: &Path) -> Result<Loaded, InputError> {
         identity: None,
         origins,
         app_credentials: None,
+        documents: snapshot.documents,
     })
 }
 
@@ -229,6 +233,14 @@ fn load_live(args: &VerifyArgs) -> Result<Loaded, InputError> {
         ..
     } = gather_live(&args.live, args.registry_id.clone(), args.cloud)?;
     let source_label = PathBuf::from(format!("ARM {}", target.site_id()));
+    let documents = gathered
+        .documents
+        .iter()
+        .filter_map(|d| {
+            let id = d.get("id")?.as_str()?;
+            Some((crate::facts::inventory::id_key(id), d.clone()))
+        })
+        .collect();
     let app_credentials = if args.use_app_credentials {
         Some(probe::app_credentials_from(&gathered.documents)?)
     } else {
@@ -250,6 +262,7 @@ fn load_live(args: &VerifyArgs) -> Result<Loaded, InputError> {
         identity: Some(who),
         origins: Vec::new(),
         app_credentials,
+        documents,
     })
 }
 
@@ -287,17 +300,52 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
             "--use-app-credentials needs live mode (-g and -n): a snapshot holds no password values",
         ));
     }
+    if args.snapshot.is_some() && args.live.resource_group.is_some() && args.template.is_none() {
+        return Err(InputError::new(
+            "-g/--resource-group goes with live mode (with -n) or with --template (the deployment's resource group), not with --snapshot alone",
+        ));
+    }
     let mut loaded = match &args.snapshot {
         Some(path) => load_snapshot(path)?,
+        None if args.template.is_some() && args.live.name.is_none() => Loaded {
+            inventory: Default::default(),
+            source: Source {
+                kind: "empty",
+                path: None,
+                documents: 0,
+            },
+            registry_id: None,
+            identity: None,
+            origins: Vec::new(),
+            app_credentials: None,
+            documents: Default::default(),
+        },
         None => load_live(args)?,
     };
+    let applied = template::apply(args, &mut loaded)?;
+    if let (Some(template), Some(_)) = (&args.template, &applied) {
+        loaded.source.path = Some(match &loaded.source.path {
+            Some(existing) => format!("{} over {existing}", display_path(template)),
+            None => display_path(template),
+        });
+    }
     let target = Target {
-        app: args.app.clone(),
+        app: args
+            .app
+            .clone()
+            .or_else(|| applied.as_ref().and_then(|a| a.site.clone())),
         registry_id: args.registry_id.clone().or(loaded.registry_id.clone()),
         cloud: args.cloud,
     };
     let app_credentials = loaded.app_credentials.take();
-    let facts = Facts::build(loaded.inventory, &target)?;
+    let mut facts = Facts::build(loaded.inventory, &target)?;
+    if let (Some(applied), Some(template)) = (&applied, &args.template) {
+        facts.template = Some(crate::facts::TemplateFacts {
+            file: display_path(template),
+            literal_passwords: applied.findings.literal_passwords.clone(),
+            identity_id_mistakes: applied.findings.identity_id_mistakes.clone(),
+        });
+    }
     let probed = if args.probe {
         match probe::plan_from_facts(
             &facts,
@@ -312,10 +360,13 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
     } else {
         None
     };
-    let results = checks::run(Inputs {
+    let mut results = checks::run(Inputs {
         facts: Some(&facts),
         probe: probed.as_ref(),
     });
+    if let Some(applied) = &applied {
+        template::mark(&mut results, applied);
+    }
     let target = report::Target {
         app: facts.site.id.clone(),
         image: facts.main_image().map(|i| {

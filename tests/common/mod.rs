@@ -149,3 +149,16 @@ pub fn all_output(output: &std::process::Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// The report's root causes, as ids.
+#[allow(dead_code)]
+pub fn roots(report: &Value) -> Vec<String> {
+    report["root_causes"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}

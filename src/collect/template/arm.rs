@@ -108,9 +108,8 @@ fn parameters(
     given: &BTreeMap<String, (Value, PathBuf)>,
     scope: &DeploymentScope,
     world: &World,
-) -> Result<(BTreeMap<String, Val>, BTreeMap<String, String>), InputError> {
+) -> Result<BTreeMap<String, Val>, InputError> {
     let mut values = BTreeMap::new();
-    let mut types = BTreeMap::new();
     let declared = template
         .get("parameters")
         .and_then(Value::as_object)
@@ -123,7 +122,6 @@ fn parameters(
             .and_then(Value::as_str)
             .unwrap_or("string")
             .to_string();
-        types.insert(name.to_ascii_lowercase(), declared_type.clone());
         let value = match given.get(&name.to_ascii_lowercase()) {
             Some((v, from)) => {
                 if !type_matches(&declared_type, v) {
@@ -180,7 +178,7 @@ fn parameters(
             ));
         }
     }
-    Ok((values, types))
+    Ok(values)
 }
 
 /// The resources of a template as (JSON path, definition), for both array and
@@ -506,7 +504,7 @@ impl<'a> Evaluator<'a> {
                     given.insert(k.to_ascii_lowercase(), (value, file.to_path_buf()));
                 }
             }
-            let (values, _) = parameters(file, template, &given, &scope, self.world)
+            let values = parameters(file, template, &given, &scope, self.world)
                 .map_err(|e| e.at(format!("{base}parameters")))?;
             let variables = template
                 .get("variables")
@@ -539,6 +537,35 @@ impl<'a> Evaluator<'a> {
         let lower = resource_type.to_ascii_lowercase();
         let deferred =
             |path: &str| Value::String(format!("{DEFERRED}{}#{path}", id.to_ascii_lowercase()));
+        // Sub-resources written inline get the ids ARM gives them.
+        for (list, child) in [
+            ("subnets", "subnets"),
+            ("virtualNetworkPeerings", "virtualNetworkPeerings"),
+            ("securityRules", "securityRules"),
+            ("routes", "routes"),
+            (
+                "privateLinkServiceConnections",
+                "privateLinkServiceConnections",
+            ),
+            (
+                "manualPrivateLinkServiceConnections",
+                "manualPrivateLinkServiceConnections",
+            ),
+            ("privateDnsZoneConfigs", "privateDnsZoneConfigs"),
+        ] {
+            if let Some(Value::Array(items)) = document.pointer_mut(&format!("/properties/{list}"))
+            {
+                for item in items.iter_mut() {
+                    if let Some(map) = item.as_object_mut()
+                        && !map.contains_key("id")
+                        && let Some(name) =
+                            map.get("name").and_then(Value::as_str).map(str::to_string)
+                    {
+                        map.insert("id".into(), Value::String(format!("{id}/{child}/{name}")));
+                    }
+                }
+            }
+        }
         match lower.as_str() {
             "microsoft.managedidentity/userassignedidentities" => {
                 let props = ensure_object(document, "properties");
@@ -551,6 +578,28 @@ impl<'a> Evaluator<'a> {
                         key.into(),
                         known.unwrap_or_else(|| deferred(&format!("properties.{key}"))),
                     );
+                }
+            }
+            "microsoft.network/privateendpoints" if existing.is_none() => {
+                // Automatic connections are approved at creation when the deployer may
+                // approve them; manual ones wait for the registry's owner.
+                for (list, status) in [
+                    ("privateLinkServiceConnections", "Approved"),
+                    ("manualPrivateLinkServiceConnections", "Pending"),
+                ] {
+                    if let Some(Value::Array(items)) =
+                        document.pointer_mut(&format!("/properties/{list}"))
+                    {
+                        for item in items {
+                            if let Some(props) =
+                                item.get_mut("properties").and_then(Value::as_object_mut)
+                            {
+                                props.entry("privateLinkServiceConnectionState").or_insert_with(|| {
+                                    json!({"status": status, "description": "set when the deployment creates the endpoint"})
+                                });
+                            }
+                        }
+                    }
                 }
             }
             "microsoft.containerregistry/registries" => {
@@ -879,7 +928,7 @@ pub fn evaluate(
         ..World::default()
     };
     let given = parameter_values(parameter_files)?;
-    let (values, _types) = parameters(file, &template, &given, &scope, &world)?;
+    let values = parameters(file, &template, &given, &scope, &world)?;
     let variables = template
         .get("variables")
         .and_then(Value::as_object)

@@ -613,7 +613,7 @@ impl<'w> Context<'w> {
                 .unwrap_or(Value::Null),
             "createarray" => Value::Array((0..values.len()).map(known).collect()),
             "createobject" => {
-                if values.len() % 2 != 0 {
+                if !values.len().is_multiple_of(2) {
                     return Err("createObject(): needs key, value pairs".into());
                 }
                 let mut out = Map::new();

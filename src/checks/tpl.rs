@@ -1,0 +1,137 @@
+//! TPL-001…003: what only a template shows — the order things come into existence, and how
+//! values are written. They run with `verify --template` and are `skip` otherwise.
+
+use super::roles;
+use super::{Check, Eval, Evidence, Family, Outcome, Severity, check_doc as doc};
+use crate::collect::template::is_deferred;
+use crate::facts::{CredentialMode, Facts, TemplateFacts, Unavailable};
+
+pub static CHECKS: &[Check] = &[
+    Check {
+        id: "TPL-001",
+        title: "A new system-assigned pull identity can pull on first start",
+        family: Family::Tpl,
+        severity: Severity::High,
+        needs: &[],
+        after: &["IAM-001"],
+        doc: doc!("TPL-001"),
+        eval: Eval::Config(new_system_identity),
+    },
+    Check {
+        id: "TPL-002",
+        title: "Registry password not written as a literal",
+        family: Family::Tpl,
+        severity: Severity::Medium,
+        needs: &[],
+        after: &[],
+        doc: doc!("TPL-002"),
+        eval: Eval::Config(literal_password),
+    },
+    Check {
+        id: "TPL-003",
+        title: "acrUserManagedIdentityID is built from a clientId",
+        family: Family::Tpl,
+        severity: Severity::High,
+        needs: &[],
+        after: &[],
+        doc: doc!("TPL-003"),
+        eval: Eval::Config(identity_id_expression),
+    },
+];
+
+fn template(facts: &Facts) -> Result<&TemplateFacts, Unavailable> {
+    facts
+        .template
+        .as_ref()
+        .ok_or_else(|| Unavailable::missing("needs --template"))
+}
+
+fn new_system_identity(facts: &Facts) -> Result<Outcome, Unavailable> {
+    template(facts)?;
+    let CredentialMode::ManagedIdentity { client_id: None } = facts.credential_mode()? else {
+        return Ok(Outcome::skip(
+            "the app does not pull with its system-assigned identity",
+        ));
+    };
+    let Some(principal) = facts.site.identity.system_principal_id.clone() else {
+        return Ok(Outcome::skip(
+            "the site has no system-assigned identity (IAM-001)",
+        ));
+    };
+    if !is_deferred(&principal) {
+        return Ok(Outcome::pass(format!(
+            "the system-assigned identity exists already (principal {principal}): a redeploy keeps it and its roles"
+        )));
+    }
+    let registry = facts.acr().map(|r| r.id.clone()).unwrap_or_default();
+    let granted = facts.role_assignments.iter().any(|a| {
+        a.principal_id == principal
+            && crate::facts::scope_covers(&a.scope, &registry)
+            && matches!(
+                roles::evaluate(a, &facts.role_definitions, false, ""),
+                roles::Grant::Grants { .. }
+            )
+    });
+    let site = &facts.site;
+    let evidence = Evidence::new(&site.id, "identity.type")
+        .expected("a pull identity that holds AcrPull before the site starts")
+        .actual("SystemAssigned, created by this deployment");
+    let fix = format!(
+        "Create a user-assigned identity first, grant it AcrPull, and pull with it (acrUserManagedIdentityID = its clientId):\n  az identity create -g {group} -n {name}-pull\n  az role assignment create --assignee-object-id $(az identity show -g {group} -n {name}-pull --query principalId -o tsv) --assignee-principal-type ServicePrincipal --role AcrPull --scope {registry}\nor pull with registry credentials until the role exists.",
+        group = site.arm.resource_group,
+        name = site.name,
+    );
+    if granted {
+        Ok(Outcome::warn(format!(
+            "{} pulls with the system-assigned identity this deployment creates; the template grants it AcrPull, but only after the site exists, so the first pull runs before the role does (and role assignments take minutes to apply): the first start fails and is retried",
+            site.name
+        ))
+        .evidence(evidence)
+        .fix(fix))
+    } else {
+        Ok(Outcome::fail(format!(
+            "{} pulls with the system-assigned identity this deployment creates: its principal does not exist before the deployment, no role assignment in the template grants it AcrPull, so the pull fails",
+            site.name
+        ))
+        .evidence(evidence)
+        .fix(fix))
+    }
+}
+
+fn literal_password(facts: &Facts) -> Result<Outcome, Unavailable> {
+    let template = template(facts)?;
+    if template.literal_passwords.is_empty() {
+        return Ok(Outcome::pass(
+            "no registry password is written into the template",
+        ));
+    }
+    Ok(Outcome::fail(format!(
+        "DOCKER_REGISTRY_SERVER_PASSWORD is written into {} as text: anyone who reads the template or its deployment history has it (the value is not shown here)",
+        template.file
+    ))
+    .evidences(template.literal_passwords.iter().map(|(site, path)| {
+        Evidence::new(site, path)
+            .expected("a securestring parameter or a Key Vault reference")
+            .actual("a literal")
+    }))
+    .fix("Pass it as a securestring parameter, or reference Key Vault in the parameters file ({\"reference\": {\"keyVault\": {\"id\": \"<vault-id>\"}, \"secretName\": \"acr-password\"}}) — better, pull with a managed identity and drop the password"))
+}
+
+fn identity_id_expression(facts: &Facts) -> Result<Outcome, Unavailable> {
+    let template = template(facts)?;
+    if template.identity_id_mistakes.is_empty() {
+        return Ok(Outcome::pass(
+            "acrUserManagedIdentityID is not built from a principalId or a resource id",
+        ));
+    }
+    let (_, _, what) = &template.identity_id_mistakes[0];
+    Ok(Outcome::fail(format!(
+        "acrUserManagedIdentityID is built from {what}; App Service expects the identity's clientId, and pulls fail with a token for no identity"
+    ))
+    .evidences(template.identity_id_mistakes.iter().map(|(site, path, what)| {
+        Evidence::new(site, path)
+            .expected("reference(<identity>).clientId")
+            .actual(what.clone())
+    }))
+    .fix("Use the clientId: \"acrUserManagedIdentityID\": \"[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName')), '2023-01-31').clientId]\""))
+}
