@@ -490,3 +490,14 @@ fn bad_templates_exit_2_with_the_file_and_json_path() {
     assert_eq!(code, 2);
     assert!(text.contains("bicep build"), "{text}");
 }
+
+#[test]
+fn the_bundled_language_version_2_template_passes() {
+    let (code, report, text) = verify(
+        &template_path("user-assigned-identity.v2.json"),
+        Some(&template_path("user-assigned-identity.parameters.json")),
+        &[],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(status(&report, "IAM-002"), "pass");
+}
