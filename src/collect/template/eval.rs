@@ -3,7 +3,7 @@
 //! `subscription()`, string, array, object and logical functions, and `copyIndex()`.
 //!
 //! A value known only after deployment — `reference()` of a resource the template creates,
-//! `list*()` secrets, `utcNow()` — is **deferred**, never guessed: it travels as
+//! `list*()` secrets, `utcNow()`, `newGuid()` — is **deferred**, never guessed: it travels as
 //! [`Val::Deferred`] with a canonical description (`<resource id>#properties.principalId`), so
 //! two references to the same runtime value compare equal, and it reaches the documents as a
 //! string starting with [`DEFERRED`]. `reference()` of a resource that already exists resolves
@@ -651,31 +651,20 @@ impl<'w> Context<'w> {
                 json!(index + offset)
             }
             "guid" => {
-                // ARM's guid() is a name-based UUID over the arguments; pullpath uses it only
-                // for names no check compares (role assignment names), so a deterministic
-                // UUID of the same inputs stands in.
+                arity(name, args, 1, usize::MAX)?;
                 let joined = (0..values.len())
                     .map(s)
                     .collect::<Result<Vec<_>, _>>()?
                     .join("-");
-                let digest = stable_hex(&joined);
-                Value::String(format!(
-                    "{}-{}-5{}-{}-{}",
-                    &digest[0..8],
-                    &digest[8..12],
-                    &digest[13..16],
-                    &digest[16..20],
-                    &digest[20..32]
-                ))
+                Value::String(arm_guid(&joined))
             }
             "uniquestring" => {
-                return Ok(Val::Deferred(format!(
-                    "uniqueString({})",
-                    (0..values.len())
-                        .map(s)
-                        .collect::<Result<Vec<_>, _>>()?
-                        .join(", ")
-                )));
+                arity(name, args, 1, usize::MAX)?;
+                let joined = (0..values.len())
+                    .map(s)
+                    .collect::<Result<Vec<_>, _>>()?
+                    .join("-");
+                Value::String(unique_string(&joined))
             }
             "utcnow" | "newguid" => return Ok(Val::Deferred(format!("{name}()"))),
             _ if lower.starts_with("list") => return Ok(Val::Deferred(format!("{name}(…)"))),
@@ -746,13 +735,104 @@ fn from_document(value: &Value) -> Val {
     }
 }
 
-fn stable_hex(text: &str) -> String {
-    use sha2::Digest;
-    // SHA-256 truncated: the value only has to be stable and unique per input.
-    sha2::Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+/// ARM's `uniqueString()`: a 64-bit Murmur variant (ARM's constants, seed 0) over the UTF-8
+/// of the dash-joined arguments, written as 13 characters of lowercase RFC 4648 base32.
+pub fn unique_string(input: &str) -> String {
+    const C1: u32 = 597_399_067;
+    const C2: u32 = 2_869_860_233;
+    let data = input.as_bytes();
+    let word = |at: usize, n: usize| {
+        (0..n).fold(0u32, |acc, i| acc | (u32::from(data[at + i]) << (8 * i)))
+    };
+    let (mut h1, mut h2) = (0u32, 0u32);
+    let mut at = 0;
+    while at + 8 <= data.len() {
+        let k1 = word(at, 4)
+            .wrapping_mul(C1)
+            .rotate_left(15)
+            .wrapping_mul(C2);
+        h1 = (h1 ^ k1)
+            .rotate_left(19)
+            .wrapping_add(h2)
+            .wrapping_mul(5)
+            .wrapping_add(1_444_728_091);
+        let k2 = word(at + 4, 4)
+            .wrapping_mul(C2)
+            .rotate_left(17)
+            .wrapping_mul(C1);
+        h2 = (h2 ^ k2)
+            .rotate_left(13)
+            .wrapping_add(h1)
+            .wrapping_mul(5)
+            .wrapping_add(197_830_471);
+        at += 8;
+    }
+    let tail = data.len() - at;
+    if tail > 0 {
+        let k1 = word(at, tail.min(4))
+            .wrapping_mul(C1)
+            .rotate_left(15)
+            .wrapping_mul(C2);
+        h1 ^= k1;
+        if tail > 4 {
+            let k2 = word(at + 4, tail - 4)
+                .wrapping_mul(C2)
+                .rotate_left(17)
+                .wrapping_mul(C1);
+            h2 ^= k2;
+        }
+    }
+    let length = data.len() as u32;
+    h1 ^= length;
+    h2 ^= length;
+    h1 = h1.wrapping_add(h2);
+    h2 = h2.wrapping_add(h1);
+    let mix = |mut h: u32| {
+        h ^= h >> 16;
+        h = h.wrapping_mul(2_246_822_507);
+        h ^= h >> 13;
+        h = h.wrapping_mul(3_266_489_909);
+        h ^ (h >> 16)
+    };
+    h1 = mix(h1);
+    h2 = mix(h2);
+    h1 = h1.wrapping_add(h2);
+    h2 = h2.wrapping_add(h1);
+    let mut hash = (u64::from(h2) << 32) | u64::from(h1);
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut out = String::with_capacity(13);
+    for _ in 0..13 {
+        out.push(ALPHABET[(hash >> 59) as usize] as char);
+        hash <<= 5;
+    }
+    out
+}
+
+/// ARM's `guid()`: the RFC 4122 name-based (version 5, SHA-1) UUID of the dash-joined
+/// arguments in ARM's namespace.
+pub fn arm_guid(name: &str) -> String {
+    use sha1::Digest;
+    const NAMESPACE: [u8; 16] = [
+        0x11, 0xfb, 0x06, 0xfb, 0x71, 0x2d, 0x4d, 0xdd, 0x98, 0xc7, 0xe7, 0x1b, 0xbd, 0x58, 0x88,
+        0x30,
+    ];
+    let mut hasher = sha1::Sha1::new();
+    hasher.update(NAMESPACE);
+    hasher.update(name.as_bytes());
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x50;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 fn merge_objects(into: &mut Map<String, Value>, from: Map<String, Value>) {
@@ -944,8 +1024,21 @@ mod tests {
             eval(&w, "listKeys('x', '2020-01-01').keys[0]").unwrap(),
             Val::Deferred(_)
         ));
-        assert!(
-            matches!(eval(&w, "concat('a', uniqueString(resourceGroup().id))").unwrap(), Val::Deferred(d) if d.starts_with("a<uniqueString("))
+        // A function of a deferred value is deferred too, with its argument named.
+        assert_eq!(
+            eval(
+                &w,
+                &format!("concat('a', uniqueString(reference('{id}').principalId))")
+            )
+            .unwrap(),
+            Val::Deferred(format!(
+                "a<uniqueString({}#properties.principalId)>",
+                id.to_lowercase()
+            ))
+        );
+        assert_eq!(
+            known(&w, "uniqueString(resourceGroup().id)"),
+            json!(unique_string("/subscriptions/sub/resourceGroups/rg"))
         );
         w.existing.insert(
             id.to_lowercase(),
@@ -961,6 +1054,31 @@ mod tests {
                 &format!("reference('{id}', '2023-01-31', 'Full').properties.clientId")
             ),
             json!("c-1")
+        );
+    }
+
+    /// Values Bicep's own uniqueString() gives, and Python's uuid.uuid5 in ARM's namespace.
+    #[test]
+    fn unique_string_and_guid_match_arm() {
+        assert_eq!(unique_string("test"), "rbgf3xv4ufgzg");
+        assert_eq!(unique_string("hello-world"), "a7wkljktk6wne");
+        assert_eq!(unique_string("abc"), "cgtzqvhu4i23s");
+        assert_eq!(
+            unique_string(
+                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/my-rg"
+            ),
+            "bmg7c6xu4tw46"
+        );
+        assert_eq!(unique_string("foo-bar-baz"), "xzi4ioaxtmth4");
+        let w = World::default();
+        assert_eq!(
+            known(&w, "uniqueString('hello', 'world')"),
+            json!("a7wkljktk6wne")
+        );
+        assert_eq!(arm_guid("a"), "3703365d-5a9f-59b4-bca7-b9681389e4c1");
+        assert_eq!(
+            known(&w, "guid('a', 'b')"),
+            json!("2d796349-8c7e-55ec-9624-54ece82ed031")
         );
     }
 
