@@ -223,7 +223,7 @@ for id, title, what, why, fix, needs in PROBES:
     doc(id, title, "probe", "high", what + " Runs only with `--probe` or in `pullpath probe`; offline it is `skip`.", why, fix,
         refs=[ACR_PL, "https://github.com/Azure/acr/blob/main/docs/AAD-OAuth.md", "https://github.com/opencontainers/distribution-spec/blob/main/spec.md"], needs=needs, offline=False)
 
-TPL_RUN = "\n\nRuns with `pullpath verify --template azuredeploy.json --parameters azuredeploy.parameters.json` (alone, or over `--snapshot`/live for what exists); `skip` otherwise."
+TPL_RUN = "\n\nRuns with `pullpath verify --template azuredeploy.json --parameters azuredeploy.parameters.json` or `pullpath verify --terraform-plan plan.json` (alone, or over `--snapshot`/live for what exists); other reports leave it out."
 ARM_TPL = f"{LEARN}/azure-resource-manager/templates/template-functions"
 doc("TPL-001", "A new system-assigned pull identity can pull on first start", "template", "high",
  "When the app pulls with its system-assigned identity (`acrUseManagedIdentityCreds` without `acrUserManagedIdentityID`) and the template creates that identity (the site is new, so its principalId is known only after deployment), a role assignment granting pull on the registry must exist for it. With none in the template it fails; with one it warns, because the assignment can only be created after the site, so the first pull runs before the role exists and role assignments take minutes to apply. An identity that already exists passes (a redeploy keeps its principal and roles)." + TPL_RUN,
@@ -232,13 +232,13 @@ doc("TPL-001", "A new system-assigned pull identity can pull on first start", "t
  arm='{ "properties": { "siteConfig": { "acrUseManagedIdentityCreds": true, "acrUserManagedIdentityID": "[reference(resourceId(\'Microsoft.ManagedIdentity/userAssignedIdentities\', \'<app>-pull\'), \'2023-01-31\').clientId]" } } }',
  refs=[f"{LEARN}/app-service/configure-custom-container#use-managed-identity-to-pull-image-from-azure-container-registry", ACR_ROLES])
 doc("TPL-002", "Registry password not written as a literal", "template", "medium",
- "`DOCKER_REGISTRY_SERVER_PASSWORD`, in `siteConfig.appSettings` or a `config/appsettings` resource, is an expression (a `securestring` parameter, a Key Vault reference in the parameters file, or `listCredentials()`), not text in the template. The value is never printed." + TPL_RUN,
+ "`DOCKER_REGISTRY_SERVER_PASSWORD`, in `siteConfig.appSettings` or a `config/appsettings` resource (Terraform: `application_stack.docker_registry_password`, a `constant_value` in the plan's configuration), is an expression (a `securestring` parameter, a Key Vault reference in the parameters file, or `listCredentials()`), not text in the template. The value is never printed." + TPL_RUN,
  "A literal password is in source control, in every copy of the template, and in the deployment history of the resource group, readable by anyone with read access to it.",
  "Pass it as a `securestring` parameter, or reference Key Vault from the parameters file; better, pull with a managed identity:\n\n```sh\naz webapp config set -g <rg> -n <app> --generic-configurations '{\"acrUseManagedIdentityCreds\": true}'\n```",
  arm='{ "parameters": { "registryPassword": { "reference": { "keyVault": { "id": "<vault-id>" }, "secretName": "acr-password" } } } }',
  refs=[f"{LEARN}/azure-resource-manager/templates/key-vault-parameter", ARM_TPL])
 doc("TPL-003", "acrUserManagedIdentityID is built from a clientId", "template", "high",
- "The template's `acrUserManagedIdentityID` (in `siteConfig` or a `config/web` resource) reads the identity's `clientId`, not its `principalId` (object id) and not its resource id — both are common when writing `reference(...)` by hand. IAM-001 catches the same mistake on a deployed app; this catches it before the deployment, even when the identity's ids are known only after it." + TPL_RUN,
+ "The template's `acrUserManagedIdentityID` (in `siteConfig` or a `config/web` resource; Terraform: `container_registry_managed_identity_client_id`) reads the identity's `clientId`, not its `principalId` (object id) and not its resource id — both are common when writing `reference(...)` by hand. IAM-001 catches the same mistake on a deployed app; this catches it before the deployment, even when the identity's ids are known only after it." + TPL_RUN,
  "App Service asks for a token for the client id it is given; with a principalId or a resource id no identity matches, and every pull fails with 401.",
  "```sh\naz webapp config set -g <rg> -n <app> --generic-configurations '{\"acrUserManagedIdentityID\": \"<clientId>\"}'\n```\n\nIn the template: `[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName')), '2023-01-31').clientId]`.",
  refs=[f"{LEARN}/app-service/configure-custom-container#use-managed-identity-to-pull-image-from-azure-container-registry", ARM_TPL])

@@ -51,8 +51,13 @@ pub struct VerifyArgs {
 
     /// An ARM template (JSON; Bicep users pass `bicep build` output): verify what the
     /// deployment will create, merged over what exists (--snapshot, or live with -g/-n).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "terraform_plan")]
     pub template: Option<PathBuf>,
+
+    /// A Terraform plan as JSON (`terraform show -json PLAN`): verify what it will create or
+    /// change, merged over what exists.
+    #[arg(long, value_name = "FILE")]
+    pub terraform_plan: Option<PathBuf>,
 
     /// A parameters file for --template (repeatable; later files win).
     #[arg(long = "parameters", value_name = "FILE", requires = "template")]

@@ -501,3 +501,135 @@ fn the_bundled_language_version_2_template_passes() {
     assert_eq!(code, 0, "{text}");
     assert_eq!(status(&report, "IAM-002"), "pass");
 }
+
+fn verify_plan(plan: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let output = pullpath()
+        .arg("verify")
+        .arg("--terraform-plan")
+        .arg(plan)
+        .args(["--subscription", SUBSCRIPTION, "-o", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let text = common::all_output(&output);
+    let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (output.status.code().unwrap_or(-1), report, text)
+}
+
+#[test]
+fn the_bundled_terraform_plan_passes_and_its_broken_variant_fails() {
+    let (code, report, text) = verify_plan(&template_path("terraform-plan.json"), &[]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(report["source"]["kind"], "terraform-plan");
+    // Ids known after apply are computed from the references; identities stay deferred.
+    assert_eq!(status(&report, "APP-003"), "pass");
+    assert_eq!(status(&report, "NET-002"), "pass");
+    assert_eq!(status(&report, "IAM-001"), "pass");
+    assert_eq!(
+        status(&report, "IAM-002"),
+        "pass",
+        "{}",
+        message(&report, "IAM-002")
+    );
+    assert_eq!(status(&report, "DNS-005"), "pass");
+
+    let (code, report, _) = verify_plan(
+        &template_path("terraform-plan-broken-principal-id.json"),
+        &[],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(common::roots(&report), ["IAM-001", "TPL-003"]);
+    assert!(
+        message(&report, "IAM-001")
+            .contains("(known after deployment: the principalId of secureacr-identity)")
+    );
+}
+
+#[test]
+fn a_terraform_plan_over_an_existing_identity_uses_its_real_ids() {
+    let (code, report, text) = verify_plan(
+        &template_path("terraform-plan.json"),
+        &[
+            "--snapshot",
+            common::example("healthy-user-identity").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{text}");
+    let iam = check(&report, "IAM-001");
+    assert!(
+        !iam["rests_on"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("deferred")),
+        "{iam}"
+    );
+}
+
+#[test]
+fn a_literal_password_in_a_terraform_plan_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut plan = load("terraform-plan.json");
+    let web = plan["configuration"]["root_module"]["resources"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["type"] == "azurerm_linux_web_app")
+        .unwrap();
+    web["expressions"]["site_config"][0]["application_stack"][0]["docker_registry_password"] =
+        json!({"constant_value": PLANTED});
+    let path = write(dir.path(), "plan.json", &plan);
+    let (code, report, text) = verify_plan(&path, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(status(&report, "TPL-002"), "fail");
+    assert!(!text.contains(PLANTED));
+
+    let path = write(dir.path(), "not-a-plan.json", &json!({"resources": []}));
+    let (code, _, text) = verify_plan(&path, &[]);
+    assert_eq!(code, 2);
+    assert!(text.contains("terraform show -json"), "{text}");
+}
+
+/// What a user sees for a broken plan and a broken template: root causes, evidence in words,
+/// the fix.
+#[test]
+fn cli_snapshots_of_template_runs() {
+    let output = pullpath()
+        .args([
+            "verify",
+            "--terraform-plan",
+            "examples/templates/terraform-plan-broken-principal-id.json",
+        ])
+        .args(["--subscription", SUBSCRIPTION])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_snapshot!(
+        "terraform_plan_broken_principal_id",
+        common::scrub(&String::from_utf8_lossy(&output.stdout))
+    );
+
+    let output = pullpath()
+        .args(["verify", "--snapshot", "examples/healthy-system-identity"])
+        .args([
+            "--template",
+            "examples/templates/user-assigned-identity.v2.json",
+        ])
+        .args([
+            "--parameters",
+            "examples/templates/user-assigned-identity.parameters.json",
+            "-o",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::all_output(&output)
+    );
+    insta::assert_snapshot!(
+        "template_over_snapshot_markdown",
+        common::scrub(&String::from_utf8_lossy(&output.stdout))
+    );
+}

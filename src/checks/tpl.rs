@@ -133,5 +133,5 @@ fn identity_id_expression(facts: &Facts) -> Result<Outcome, Unavailable> {
             .expected("reference(<identity>).clientId")
             .actual(what.clone())
     }))
-    .fix("Use the clientId: \"acrUserManagedIdentityID\": \"[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName')), '2023-01-31').clientId]\""))
+    .fix("Use the clientId. ARM: \"acrUserManagedIdentityID\": \"[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName')), '2023-01-31').clientId]\"; Terraform: container_registry_managed_identity_client_id = azurerm_user_assigned_identity.<name>.client_id"))
 }

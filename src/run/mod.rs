@@ -300,14 +300,15 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
             "--use-app-credentials needs live mode (-g and -n): a snapshot holds no password values",
         ));
     }
-    if args.snapshot.is_some() && args.live.resource_group.is_some() && args.template.is_none() {
+    let planning = args.template.as_ref().or(args.terraform_plan.as_ref());
+    if args.snapshot.is_some() && args.live.resource_group.is_some() && planning.is_none() {
         return Err(InputError::new(
             "-g/--resource-group goes with live mode (with -n) or with --template (the deployment's resource group), not with --snapshot alone",
         ));
     }
     let mut loaded = match &args.snapshot {
         Some(path) => load_snapshot(path)?,
-        None if args.template.is_some() && args.live.name.is_none() => Loaded {
+        None if planning.is_some() && args.live.name.is_none() => Loaded {
             inventory: Default::default(),
             source: Source {
                 kind: "empty",
@@ -323,7 +324,7 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
         None => load_live(args)?,
     };
     let applied = template::apply(args, &mut loaded)?;
-    if let (Some(template), Some(_)) = (&args.template, &applied) {
+    if let (Some(template), Some(_)) = (planning, &applied) {
         loaded.source.path = Some(match &loaded.source.path {
             Some(existing) => format!("{} over {existing}", display_path(template)),
             None => display_path(template),
@@ -339,7 +340,7 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
     };
     let app_credentials = loaded.app_credentials.take();
     let mut facts = Facts::build(loaded.inventory, &target)?;
-    if let (Some(applied), Some(template)) = (&applied, &args.template) {
+    if let (Some(applied), Some(template)) = (&applied, planning) {
         facts.template = Some(crate::facts::TemplateFacts {
             file: display_path(template),
             literal_passwords: applied.findings.literal_passwords.clone(),

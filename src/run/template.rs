@@ -11,6 +11,7 @@ use crate::checks::CheckResult;
 use crate::cli::VerifyArgs;
 use crate::collect::snapshot;
 use crate::collect::template::arm::{self, TemplateFindings};
+use crate::collect::template::terraform;
 use crate::collect::template::{DEFERRED, DeploymentScope};
 use crate::error::InputError;
 use crate::facts::ArmId;
@@ -40,20 +41,45 @@ fn single(
     }
 }
 
+/// The deployment scope. A Terraform plan names each resource's group and location, so it
+/// needs only the subscription.
 fn scope(
     args: &VerifyArgs,
     documents: &BTreeMap<String, Value>,
+    for_plan: bool,
 ) -> Result<DeploymentScope, InputError> {
     let ids: Vec<ArmId> = documents
         .keys()
         .filter(|id| id.contains("/resourcegroups/"))
         .map(|id| ArmId::parse(id))
         .collect();
-    let subscription = match args.live.subscription.clone().filter(|s| !s.trim().is_empty()) {
+    let subscription = match args
+        .live
+        .subscription
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+    {
         Some(s) => s,
-        None => single(ids.iter().map(|i| i.subscription.clone()), "subscription", "--subscription")?
-            .ok_or_else(|| InputError::new("--template: no subscription to deploy to: pass --subscription (or set AZURE_SUBSCRIPTION_ID)"))?,
+        None => single(
+            ids.iter().map(|i| i.subscription.clone()),
+            "subscription",
+            "--subscription",
+        )?
+        .ok_or_else(|| {
+            InputError::new(
+                "no subscription to deploy to: pass --subscription (or set AZURE_SUBSCRIPTION_ID)",
+            )
+        })?,
     };
+    if for_plan {
+        return Ok(DeploymentScope {
+            subscription_id: subscription,
+            resource_group: args.live.resource_group.clone().unwrap_or_default(),
+            location: args.location.clone().unwrap_or_default(),
+            tenant_id: String::new(),
+            deployment_name: "terraform".into(),
+        });
+    }
     // Ids are compared lowercase; use the spelling a document has.
     let spelled = |lower: &str| {
         documents
@@ -118,16 +144,26 @@ fn scope(
 
 /// Evaluates the template and lays its documents over the loaded ones.
 pub fn apply(args: &VerifyArgs, loaded: &mut Loaded) -> Result<Option<Applied>, InputError> {
-    let Some(template) = &args.template else {
-        return Ok(None);
+    let (template, planned) = match (&args.template, &args.terraform_plan) {
+        (Some(template), _) => {
+            let scope = scope(args, &loaded.documents, false)?;
+            let planned = arm::evaluate(
+                template,
+                &args.parameter_files,
+                scope,
+                loaded.documents.clone(),
+            )?;
+            (template, planned)
+        }
+        (None, Some(plan)) => {
+            let scope = scope(args, &loaded.documents, true)?;
+            (
+                plan,
+                terraform::evaluate(plan, scope, loaded.documents.clone())?,
+            )
+        }
+        (None, None) => return Ok(None),
     };
-    let scope = scope(args, &loaded.documents)?;
-    let planned = arm::evaluate(
-        template,
-        &args.parameter_files,
-        scope,
-        loaded.documents.clone(),
-    )?;
     let ids = snapshot::overlay(&mut loaded.inventory, &planned.documents, template)?;
     let display = super::display_path(template);
     for id in &ids {
@@ -138,10 +174,10 @@ pub fn apply(args: &VerifyArgs, loaded: &mut Loaded) -> Result<Option<Applied>, 
         .iter()
         .filter(|id| id.contains("/providers/microsoft.web/sites/") && id.matches('/').count() == 8)
         .collect();
-    loaded.source.kind = if loaded.source.kind == "empty" {
-        "template"
-    } else {
-        loaded.source.kind
+    loaded.source.kind = match (loaded.source.kind, args.terraform_plan.is_some()) {
+        ("empty", true) => "terraform-plan",
+        ("empty", false) => "template",
+        (kind, _) => kind,
     };
     loaded.source.documents = loaded.inventory.len();
     Ok(Some(Applied {
@@ -151,8 +187,47 @@ pub fn apply(args: &VerifyArgs, loaded: &mut Loaded) -> Result<Option<Applied>, 
     }))
 }
 
-/// Marks each result with what its evidence rests on.
+/// A deferred value in words: `(known after deployment) /subscriptions/…/identities/web-pull
+/// #properties.clientId` reads `(known after deployment: the clientId of web-pull)`.
+fn humanize(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(DEFERRED) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + DEFERRED.len()..];
+        let end = after
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ',' || c == ')')
+            .unwrap_or(after.len());
+        let token = &after[..end];
+        match token.split_once('#') {
+            Some((id, path)) if id.starts_with('/') => {
+                let name = id.rsplit('/').next().unwrap_or(id);
+                let attribute = path.rsplit('.').next().unwrap_or(path);
+                out.push_str(&format!(
+                    "(known after deployment: the {attribute} of {name})"
+                ));
+            }
+            _ => {
+                out.push_str(DEFERRED);
+                out.push_str(token);
+            }
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Marks each result with what its evidence rests on, and writes deferred values in words.
 pub fn mark(results: &mut [CheckResult], applied: &Applied) {
+    for result in results.iter_mut() {
+        result.message = humanize(&result.message);
+        result.remediation = result.remediation.as_deref().map(humanize);
+        for e in &mut result.evidence {
+            e.expected = e.expected.as_deref().map(humanize);
+            e.actual = e.actual.as_deref().map(humanize);
+        }
+    }
     for result in results {
         let mut on = Vec::new();
         let deferred = result.message.contains(DEFERRED.trim())
@@ -177,5 +252,26 @@ pub fn mark(results: &mut [CheckResult], applied: &Applied) {
             on.push("deferred");
         }
         result.rests_on = on;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deferred_values_read_as_words() {
+        let id = "/subscriptions/s/resourcegroups/rg/providers/microsoft.managedidentity/userassignedidentities/web-pull";
+        assert_eq!(
+            humanize(&format!(
+                "expected {DEFERRED}{id}#properties.clientId, found x"
+            )),
+            "expected (known after deployment: the clientId of web-pull), found x"
+        );
+        assert_eq!(
+            humanize(&format!("{DEFERRED}Key Vault secret acr")),
+            format!("{DEFERRED}Key Vault secret acr")
+        );
+        assert_eq!(humanize("plain"), "plain");
     }
 }

@@ -886,6 +886,76 @@ fn evaluate_keys(
     })
 }
 
+/// A redeployed resource keeps what ARM computes and the template does not set: read-only
+/// properties (an endpoint's `networkInterfaces`, a registry's connections, outbound
+/// addresses) stay from the existing document, and an endpoint's connections keep their
+/// approval state.
+pub fn keep_computed(planned: &mut [PlannedDocument], existing: &BTreeMap<String, Value>) {
+    for doc in planned {
+        let id = doc.document["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let Some(old) = existing.get(&id) else {
+            continue;
+        };
+        let Some(Value::Object(old_props)) = old.get("properties") else {
+            continue;
+        };
+        let props = ensure_object(&mut doc.document, "properties");
+        for list in [
+            "privateLinkServiceConnections",
+            "manualPrivateLinkServiceConnections",
+        ] {
+            let (Some(Value::Array(new)), Some(Value::Array(before))) =
+                (props.get_mut(list), old_props.get(list))
+            else {
+                continue;
+            };
+            for connection in new.iter_mut() {
+                let name = connection.get("name").cloned();
+                let target = connection
+                    .pointer("/properties/privateLinkServiceId")
+                    .and_then(Value::as_str)
+                    .map(str::to_ascii_lowercase);
+                // The same connection by name, else the one to the same resource; a new one
+                // is approved at creation when automatic, pending when manual.
+                let state = before
+                    .iter()
+                    .find(|b| b.get("name") == name.as_ref())
+                    .or_else(|| {
+                        before.iter().find(|b| {
+                            b.pointer("/properties/privateLinkServiceId")
+                                .and_then(Value::as_str)
+                                .map(str::to_ascii_lowercase)
+                                == target
+                        })
+                    })
+                    .and_then(|b| b.pointer("/properties/privateLinkServiceConnectionState"))
+                    .cloned()
+                    .or_else(|| {
+                        Some(json!({
+                            "status": if list.starts_with("manual") { "Pending" } else { "Approved" },
+                            "description": "set when the deployment creates the connection",
+                        }))
+                    });
+                if let (Some(state), Some(p)) = (
+                    state,
+                    connection
+                        .get_mut("properties")
+                        .and_then(Value::as_object_mut),
+                ) {
+                    p.entry("privateLinkServiceConnectionState")
+                        .or_insert(state);
+                }
+            }
+        }
+        for (k, v) in old_props {
+            props.entry(k.clone()).or_insert(v.clone());
+        }
+    }
+}
+
 /// Evaluates a template file against a scope and the documents that already exist.
 pub fn evaluate(
     file: &Path,
@@ -944,5 +1014,7 @@ pub fn evaluate(
         },
     };
     evaluator.template(&context, &template, "")?;
-    Ok(evaluator.planned)
+    let mut planned = evaluator.planned;
+    keep_computed(&mut planned.documents, &world.existing);
+    Ok(planned)
 }

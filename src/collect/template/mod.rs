@@ -4,10 +4,12 @@
 //!
 //! - `expr`: the expression grammar;
 //! - `eval`: expression evaluation, with runtime values deferred;
-//! - `arm`: the template walk (parameters, variables, resources, copy, nested deployments).
+//! - `arm`: the template walk (parameters, variables, resources, copy, nested deployments);
+//! - `terraform`: a Terraform plan's azurerm changes as ARM documents.
 
 pub mod arm;
 pub mod eval;
 pub mod expr;
+pub mod terraform;
 
 pub use eval::{DEFERRED, DeploymentScope, is_deferred};

@@ -1,0 +1,728 @@
+//! A Terraform plan (`terraform show -json PLAN`) turned into the ARM documents it will
+//! create or change: `resource_changes[].change.after` of the azurerm resources of this
+//! scenario, mapped to the ARM shapes the checks read. Values `(known after apply)` are
+//! resolved through the plan's `configuration` references when they name another planned
+//! resource (its ARM id is computable from its name and resource group), and deferred
+//! otherwise (a new identity's `principal_id`). Deleted resources are left out; the
+//! configuration's `constant_value`s tell a literal password from a variable.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use super::arm::{Planned, PlannedDocument, TemplateFindings};
+use super::eval::{DEFERRED, DeploymentScope};
+use crate::checks::roles::BUILT_IN;
+use crate::error::InputError;
+
+/// One resource change of the plan, with what the configuration says about its attributes.
+struct Change {
+    address: String,
+    kind: String,
+    after: Value,
+    unknown: Value,
+    /// The configuration's `expressions` for this resource (references, constant values).
+    expressions: Value,
+    pointer: String,
+}
+
+/// The configuration's expressions by resource address, modules included.
+fn expressions(module: &Value, prefix: &str, out: &mut BTreeMap<String, Value>) {
+    for r in module
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(address) = r.get("address").and_then(Value::as_str) {
+            out.insert(
+                format!("{prefix}{address}"),
+                r.get("expressions").cloned().unwrap_or(Value::Null),
+            );
+        }
+    }
+    for (name, call) in module
+        .get("module_calls")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(inner) = call.get("module") {
+            expressions(inner, &format!("{prefix}module.{name}."), out);
+        }
+    }
+}
+
+/// The module part of an address (`module.app.`), which configuration references inside that
+/// module leave out.
+fn module_prefix(address: &str) -> String {
+    let cfg = configured(address);
+    let parts: Vec<&str> = cfg.split('.').collect();
+    if parts.len() > 2 {
+        format!("{}.", parts[..parts.len() - 2].join("."))
+    } else {
+        String::new()
+    }
+}
+
+/// Strips a resource address of its index (`x.y[0]`, `x.y["a"]`) for the configuration.
+fn configured(address: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in address.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+struct Plan<'a> {
+    scope: &'a DeploymentScope,
+    existing: &'a BTreeMap<String, Value>,
+    /// ARM ids by Terraform address (as written in configuration references).
+    ids: BTreeMap<String, String>,
+}
+
+fn arm_type(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "azurerm_linux_web_app" | "azurerm_linux_function_app" => "Microsoft.Web/sites",
+        "azurerm_service_plan" => "Microsoft.Web/serverfarms",
+        "azurerm_container_registry" => "Microsoft.ContainerRegistry/registries",
+        "azurerm_virtual_network" => "Microsoft.Network/virtualNetworks",
+        "azurerm_subnet" => "Microsoft.Network/virtualNetworks/subnets",
+        "azurerm_private_endpoint" => "Microsoft.Network/privateEndpoints",
+        "azurerm_private_dns_zone" => "Microsoft.Network/privateDnsZones",
+        "azurerm_private_dns_zone_virtual_network_link" => {
+            "Microsoft.Network/privateDnsZones/virtualNetworkLinks"
+        }
+        "azurerm_private_dns_a_record" => "Microsoft.Network/privateDnsZones/A",
+        "azurerm_user_assigned_identity" => "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "azurerm_role_assignment" => "Microsoft.Authorization/roleAssignments",
+        _ => return None,
+    })
+}
+
+impl Plan<'_> {
+    fn group_id(&self, group: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{group}",
+            self.scope.subscription_id
+        )
+    }
+
+    /// The ARM id a resource will have, from its type, name and parents.
+    fn id_of(&self, c: &Change) -> Option<String> {
+        let s = |k: &str| c.after.get(k).and_then(Value::as_str).map(str::to_string);
+        if let Some(id) = s("id") {
+            return Some(id);
+        }
+        let arm = arm_type(&c.kind)?;
+        let name = s("name").unwrap_or_else(|| c.address.clone());
+        if c.kind == "azurerm_role_assignment" {
+            let scope = self.reference(c, "scope").or_else(|| s("scope"))?;
+            // The name is a generated GUID; the address keeps it stable and unique.
+            let name = s("name").unwrap_or_else(|| super::eval::arm_guid(&c.address));
+            return Some(format!(
+                "{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"
+            ));
+        }
+        let group = self.group_id(&s("resource_group_name")?);
+        let (namespace, types) = arm.split_once('/')?;
+        let types: Vec<&str> = types.split('/').collect();
+        let parents: Vec<String> = match c.kind.as_str() {
+            "azurerm_subnet" => vec![s("virtual_network_name")?],
+            "azurerm_private_dns_zone_virtual_network_link" => vec![s("private_dns_zone_name")?],
+            "azurerm_private_dns_a_record" => vec![s("zone_name")?],
+            _ => Vec::new(),
+        };
+        let mut path = format!("{group}/providers/{namespace}");
+        for (t, n) in types
+            .iter()
+            .zip(parents.iter().chain(std::iter::once(&name)))
+        {
+            path.push_str(&format!("/{t}/{n}"));
+        }
+        Some(path)
+    }
+
+    /// An attribute's value: known, resolved through a configuration reference to another
+    /// planned resource's id, or deferred.
+    fn value(&self, c: &Change, path: &[&str]) -> Value {
+        fn step<'v>(v: Option<&'v Value>, key: &str) -> Option<&'v Value> {
+            let v = v?;
+            match key.parse::<usize>() {
+                Ok(i) => v.get(i),
+                Err(_) => v.get(key),
+            }
+        }
+        let mut known = Some(&c.after);
+        let mut unknown = Some(&c.unknown);
+        for key in path {
+            known = step(known, key);
+            unknown = step(unknown, key);
+        }
+        match (known, unknown) {
+            (Some(v), _) if !v.is_null() => v.clone(),
+            (_, Some(Value::Bool(true))) => {
+                let joined: Vec<&str> = path
+                    .iter()
+                    .copied()
+                    .filter(|p| p.parse::<usize>().is_err())
+                    .collect();
+                self.reference(c, &joined.join("."))
+                    .map(Value::String)
+                    .unwrap_or_else(|| {
+                        Value::String(format!("{DEFERRED}{}.{}", c.address, path.join(".")))
+                    })
+            }
+            _ => Value::Null,
+        }
+    }
+
+    fn text(&self, c: &Change, path: &[&str]) -> Option<String> {
+        self.value(c, path).as_str().map(str::to_string)
+    }
+
+    /// The configuration expression of an attribute (`site_config.application_stack.…`).
+    fn expression<'v>(&self, c: &'v Change, dotted: &str) -> Option<&'v Value> {
+        let mut at = &c.expressions;
+        for key in dotted.split('.') {
+            at = at.get(key)?;
+            if let Value::Array(items) = at {
+                at = items.first()?;
+            }
+        }
+        Some(at)
+    }
+
+    /// Resolves `x = azurerm_foo.bar.id` (or `.principal_id`, `.client_id`) to the ARM id or
+    /// the deferred canonical value of that planned resource.
+    fn reference(&self, c: &Change, dotted: &str) -> Option<String> {
+        let references = self.expression(c, dotted)?.get("references")?.as_array()?;
+        let prefix = module_prefix(&c.address);
+        for r in references.iter().filter_map(Value::as_str) {
+            let (target, attribute) = r.rsplit_once('.')?;
+            let Some(id) = self.ids.get(&format!("{prefix}{target}")) else {
+                continue;
+            };
+            let existing = self.existing.get(&id.to_ascii_lowercase());
+            let field = |key: &str, canonical: &str| {
+                existing
+                    .and_then(|e| e.pointer(key))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("{DEFERRED}{}#{canonical}", id.to_ascii_lowercase()))
+            };
+            return Some(match attribute {
+                "id" => id.clone(),
+                "principal_id" => field("/properties/principalId", "properties.principalId"),
+                "client_id" => field("/properties/clientId", "properties.clientId"),
+                "name" => id.rsplit('/').next().unwrap_or_default().to_string(),
+                _ => continue,
+            });
+        }
+        None
+    }
+
+    fn constant(&self, c: &Change, dotted: &str) -> bool {
+        self.expression(c, dotted).is_some_and(|e| {
+            e.get("constant_value")
+                .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+        })
+    }
+}
+
+fn tier_of(sku: &str) -> &'static str {
+    let upper = sku.to_ascii_uppercase();
+    match upper.as_str() {
+        "F1" | "FREE" => "Free",
+        "D1" | "SHARED" => "Shared",
+        "Y1" => "Dynamic",
+        _ if upper.starts_with("EP") => "ElasticPremium",
+        _ if upper.starts_with('B') => "Basic",
+        _ if upper.starts_with('S') => "Standard",
+        _ if upper.starts_with('I') && upper.ends_with("V2") => "IsolatedV2",
+        _ if upper.starts_with('P') && upper.ends_with("V3") => "PremiumV3",
+        _ if upper.starts_with('P') && upper.ends_with("V2") => "PremiumV2",
+        _ if upper.starts_with("P0V3") || upper.contains("MV3") => "PremiumV3",
+        _ if upper.starts_with('P') => "Premium",
+        _ => "Unknown",
+    }
+}
+
+fn role_id(plan: &Plan, c: &Change) -> Value {
+    // The provider computes role_definition_id from the name when only the name is given.
+    if let Some(id) = plan
+        .text(c, &["role_definition_id"])
+        .filter(|s| !s.is_empty() && !s.starts_with(DEFERRED))
+    {
+        return Value::String(id);
+    }
+    let name = plan.text(c, &["role_definition_name"]).unwrap_or_default();
+    match BUILT_IN
+        .iter()
+        .find(|(_, n, _, _)| n.eq_ignore_ascii_case(&name))
+    {
+        Some((guid, _, _, _)) => Value::String(format!(
+            "/subscriptions/{}/providers/Microsoft.Authorization/roleDefinitions/{guid}",
+            plan.scope.subscription_id
+        )),
+        None => Value::String(format!("{DEFERRED}the id of role {name}")),
+    }
+}
+
+/// Reads a plan and maps its changes.
+pub fn evaluate(
+    file: &Path,
+    scope: DeploymentScope,
+    existing: BTreeMap<String, Value>,
+) -> Result<Planned, InputError> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| InputError::in_file(file, format!("cannot read ({e})")))?;
+    let plan_json: Value = serde_json::from_str(&text).map_err(|e| {
+        InputError::in_file(
+            file,
+            format!("line {} column {}: invalid JSON", e.line(), e.column()),
+        )
+    })?;
+    if plan_json.get("format_version").is_none() || plan_json.get("resource_changes").is_none() {
+        return Err(InputError::in_file(
+            file,
+            "not a Terraform plan in JSON: write one with `terraform show -json PLAN > plan.json`",
+        ));
+    }
+    let mut exprs = BTreeMap::new();
+    if let Some(root) = plan_json.pointer("/configuration/root_module") {
+        expressions(root, "", &mut exprs);
+    }
+    let mut changes = Vec::new();
+    for (i, rc) in plan_json["resource_changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let actions: Vec<&str> = rc
+            .pointer("/change/actions")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if rc.get("mode").and_then(Value::as_str) == Some("data") || actions == ["delete"] {
+            continue;
+        }
+        let address = rc
+            .get("address")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        changes.push(Change {
+            kind: rc
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            after: rc.pointer("/change/after").cloned().unwrap_or(Value::Null),
+            unknown: rc
+                .pointer("/change/after_unknown")
+                .cloned()
+                .unwrap_or(Value::Null),
+            expressions: exprs
+                .get(&configured(&address))
+                .cloned()
+                .unwrap_or(Value::Null),
+            pointer: format!("resource_changes[{i}].change.after"),
+            address,
+        });
+    }
+    let mut plan = Plan {
+        scope: &scope,
+        existing: &existing,
+        ids: BTreeMap::new(),
+    };
+    // Ids first (role assignments' scopes refer to them), twice so references settle.
+    for _ in 0..2 {
+        for c in &changes {
+            if let Some(id) = plan.id_of(c) {
+                plan.ids.insert(configured(&c.address), id.clone());
+                plan.ids.insert(c.address.clone(), id);
+            }
+        }
+    }
+    let mut planned = Planned {
+        file: file.to_path_buf(),
+        ..Planned::default()
+    };
+    for c in &changes {
+        let Some(id) = plan.ids.get(&c.address).cloned() else {
+            continue;
+        };
+        let docs = map(&plan, c, &id, &mut planned.findings);
+        for document in docs {
+            planned.documents.push(PlannedDocument {
+                document,
+                pointer: c.pointer.clone(),
+            });
+        }
+    }
+    super::arm::keep_computed(&mut planned.documents, &existing);
+    Ok(planned)
+}
+
+fn base(id: &str, arm: &str, location: Value) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), Value::String(id.to_string()));
+    m.insert(
+        "name".into(),
+        Value::String(id.rsplit('/').next().unwrap_or_default().to_string()),
+    );
+    m.insert("type".into(), Value::String(arm.to_string()));
+    if !location.is_null() {
+        m.insert("location".into(), location);
+    }
+    m
+}
+
+/// One change as ARM documents (a web app is three: the site, config/web, appsettings).
+fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Vec<Value> {
+    let Some(arm) = arm_type(&c.kind) else {
+        return Vec::new();
+    };
+    let v = |path: &[&str]| plan.value(c, path);
+    let mut doc = base(id, arm, v(&["location"]));
+    let existing = plan.existing.get(&id.to_ascii_lowercase());
+    let properties = match c.kind.as_str() {
+        "azurerm_linux_web_app" | "azurerm_linux_function_app" => {
+            let identity_type = plan.text(c, &["identity", "0", "type"]).unwrap_or_default();
+            if !identity_type.is_empty() {
+                let mut identity = Map::new();
+                identity.insert(
+                    "type".into(),
+                    Value::String(identity_type.replace(", ", ",")),
+                );
+                if identity_type.contains("SystemAssigned") {
+                    let principal = existing
+                        .and_then(|e| e.pointer("/identity/principalId"))
+                        .cloned()
+                        .unwrap_or_else(|| {
+                            Value::String(format!(
+                                "{DEFERRED}{}#identity.principalId",
+                                id.to_ascii_lowercase()
+                            ))
+                        });
+                    identity.insert("principalId".into(), principal);
+                }
+                let ids = match v(&["identity", "0", "identity_ids"]) {
+                    Value::Array(items) => items,
+                    _ => plan
+                        .expression(c, "identity.identity_ids")
+                        .and_then(|e| e.get("references"))
+                        .and_then(Value::as_array)
+                        .map(|refs| {
+                            refs.iter()
+                                .filter_map(Value::as_str)
+                                .filter_map(|r| r.strip_suffix(".id"))
+                                .filter_map(|t| {
+                                    plan.ids.get(&format!("{}{t}", module_prefix(&c.address)))
+                                })
+                                .map(|i| Value::String(i.clone()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
+                let mut assigned = Map::new();
+                for uami in ids.iter().filter_map(Value::as_str) {
+                    let current = plan.existing.get(&uami.to_ascii_lowercase());
+                    let field = |key: &str| {
+                        current
+                            .and_then(|e| e.pointer(&format!("/properties/{key}")))
+                            .cloned()
+                            .unwrap_or_else(|| {
+                                Value::String(format!(
+                                    "{DEFERRED}{}#properties.{key}",
+                                    uami.to_ascii_lowercase()
+                                ))
+                            })
+                    };
+                    assigned.insert(
+                        uami.to_string(),
+                        json!({"principalId": field("principalId"), "clientId": field("clientId")}),
+                    );
+                }
+                if !assigned.is_empty() {
+                    identity.insert("userAssignedIdentities".into(), Value::Object(assigned));
+                }
+                doc.insert("identity".into(), Value::Object(identity));
+            }
+            doc.insert("kind".into(), json!("app,linux,container"));
+            let stack = ["site_config", "0", "application_stack", "0"];
+            let at = |k: &str| {
+                let mut p = stack.to_vec();
+                p.push(k);
+                plan.value(c, &p)
+            };
+            let host = at("docker_registry_url").as_str().map(|u| {
+                u.trim_start_matches("https://")
+                    .trim_start_matches("http://")
+                    .trim_end_matches('/')
+                    .to_string()
+            });
+            let image = at("docker_image_name").as_str().map(str::to_string);
+            let fx = match (host, image) {
+                (Some(h), Some(i)) if !h.is_empty() && !h.contains("docker.io") => {
+                    format!("DOCKER|{h}/{i}")
+                }
+                (_, Some(i)) => format!("DOCKER|{i}"),
+                _ => String::new(),
+            };
+            let site_config = |k: &str| plan.value(c, &["site_config", "0", k]);
+            let mut web = Map::new();
+            web.insert("linuxFxVersion".into(), Value::String(fx));
+            web.insert(
+                "acrUseManagedIdentityCreds".into(),
+                site_config("container_registry_use_managed_identity"),
+            );
+            let client = site_config("container_registry_managed_identity_client_id");
+            if client.as_str().is_some_and(|s| !s.is_empty()) {
+                web.insert("acrUserManagedIdentityID".into(), client.clone());
+            }
+            web.insert(
+                "vnetRouteAllEnabled".into(),
+                site_config("vnet_route_all_enabled"),
+            );
+            let refs = plan
+                .expression(
+                    c,
+                    "site_config.container_registry_managed_identity_client_id",
+                )
+                .and_then(|e| e.get("references"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if refs
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|r| r.ends_with(".principal_id"))
+            {
+                findings.identity_id_mistakes.push((
+                    id.to_string(),
+                    format!(
+                        "{}.site_config[0].container_registry_managed_identity_client_id",
+                        c.pointer
+                    ),
+                    "a principalId (the identity's object id)".into(),
+                ));
+            } else if refs
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|r| r.ends_with(".id") && r.contains("user_assigned_identity"))
+            {
+                findings.identity_id_mistakes.push((
+                    id.to_string(),
+                    format!(
+                        "{}.site_config[0].container_registry_managed_identity_client_id",
+                        c.pointer
+                    ),
+                    "a resource id".into(),
+                ));
+            }
+            let mut settings: Map<String, Value> = v(&["app_settings"])
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            if let Some(url) = at("docker_registry_url").as_str().filter(|u| !u.is_empty()) {
+                settings.insert(
+                    "DOCKER_REGISTRY_SERVER_URL".into(),
+                    Value::String(url.to_string()),
+                );
+            }
+            if let Some(user) = at("docker_registry_username").as_str() {
+                settings.insert(
+                    "DOCKER_REGISTRY_SERVER_USERNAME".into(),
+                    Value::String(user.to_string()),
+                );
+            }
+            let password_set = c
+                .after
+                .pointer("/site_config/0/application_stack/0/docker_registry_password")
+                .is_some_and(|p| !p.is_null())
+                || plan
+                    .expression(c, "site_config.application_stack.docker_registry_password")
+                    .is_some();
+            if password_set {
+                // The plan marks the value sensitive; only its presence matters here.
+                settings.insert(
+                    "DOCKER_REGISTRY_SERVER_PASSWORD".into(),
+                    Value::String(format!("{DEFERRED}sensitive")),
+                );
+                if plan.constant(c, "site_config.application_stack.docker_registry_password") {
+                    findings.literal_passwords.push((
+                        id.to_string(),
+                        format!(
+                            "{}.site_config[0].application_stack[0].docker_registry_password",
+                            c.pointer
+                        ),
+                    ));
+                }
+            }
+            let mut docs = vec![
+                json!({"id": format!("{id}/config/web"), "name": "web", "type": "Microsoft.Web/sites/config", "properties": web}),
+                json!({"id": format!("{id}/config/appsettings"), "name": "appsettings", "type": "Microsoft.Web/sites/config", "properties": settings}),
+            ];
+            let site = json!({
+                "serverFarmId": v(&["service_plan_id"]),
+                "virtualNetworkSubnetId": v(&["virtual_network_subnet_id"]),
+                "httpsOnly": v(&["https_only"]),
+                "vnetImagePullEnabled": v(&["vnet_image_pull_enabled"]),
+                "reserved": true,
+            });
+            doc.insert("properties".into(), site);
+            let mut all = vec![Value::Object(doc)];
+            all.append(&mut docs);
+            return all;
+        }
+        "azurerm_service_plan" => {
+            let sku = plan.text(c, &["sku_name"]).unwrap_or_default();
+            doc.insert(
+                "sku".into(),
+                json!({"name": sku, "tier": tier_of(&sku), "capacity": v(&["worker_count"])}),
+            );
+            doc.insert(
+                "kind".into(),
+                json!(if plan.text(c, &["os_type"]).as_deref() == Some("Linux") {
+                    "linux"
+                } else {
+                    "app"
+                }),
+            );
+            json!({"reserved": plan.text(c, &["os_type"]).as_deref() == Some("Linux"), "maximumElasticWorkerCount": v(&["maximum_elastic_worker_count"])})
+        }
+        "azurerm_container_registry" => {
+            doc.insert("sku".into(), json!({"name": v(&["sku"])}));
+            let name = doc["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let default_action = plan
+                .text(c, &["network_rule_set", "0", "default_action"])
+                .unwrap_or_else(|| "Allow".into());
+            json!({
+                "loginServer": format!("{name}.azurecr.io"),
+                "adminUserEnabled": v(&["admin_enabled"]),
+                "publicNetworkAccess": if v(&["public_network_access_enabled"]) == json!(false) { "Disabled" } else { "Enabled" },
+                "anonymousPullEnabled": v(&["anonymous_pull_enabled"]),
+                "dataEndpointEnabled": v(&["data_endpoint_enabled"]),
+                "networkRuleSet": {"defaultAction": default_action},
+            })
+        }
+        "azurerm_virtual_network" => json!({
+            "addressSpace": {"addressPrefixes": v(&["address_space"])},
+            "dhcpOptions": {"dnsServers": v(&["dns_servers"])},
+            "subnets": [],
+        }),
+        "azurerm_subnet" => {
+            let delegations: Vec<Value> = v(&["delegation"])
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(i, d)| {
+                    json!({"name": d.get("name").cloned().unwrap_or(json!(format!("delegation{i}"))), "properties": {"serviceName": d.pointer("/service_delegation/0/name").cloned().unwrap_or(Value::Null)}})
+                })
+                .collect();
+            json!({
+                "addressPrefixes": v(&["address_prefixes"]),
+                "delegations": delegations,
+                "privateEndpointNetworkPolicies": v(&["private_endpoint_network_policies"]),
+            })
+        }
+        "azurerm_private_endpoint" => {
+            let connection = |k: &str| plan.value(c, &["private_service_connection", "0", k]);
+            let manual = connection("is_manual_connection") == json!(true);
+            let link = json!({
+                "name": connection("name"),
+                "properties": {
+                    "privateLinkServiceId": connection("private_connection_resource_id"),
+                    "groupIds": connection("subresource_names"),
+                    "privateLinkServiceConnectionState": {"status": if manual { "Pending" } else { "Approved" }},
+                },
+            });
+            let (auto, manual_list) = if manual {
+                (json!([]), json!([link]))
+            } else {
+                (json!([link]), json!([]))
+            };
+            let mut docs = Vec::new();
+            if let Some(group) = plan.text(c, &["private_dns_zone_group", "0", "name"]) {
+                let zones = match v(&["private_dns_zone_group", "0", "private_dns_zone_ids"]) {
+                    Value::Array(z) => z,
+                    _ => plan
+                        .expression(c, "private_dns_zone_group.private_dns_zone_ids")
+                        .and_then(|e| e.get("references"))
+                        .and_then(Value::as_array)
+                        .map(|refs| {
+                            refs.iter()
+                                .filter_map(Value::as_str)
+                                .filter_map(|r| r.strip_suffix(".id"))
+                                .filter_map(|t| {
+                                    plan.ids.get(&format!("{}{t}", module_prefix(&c.address)))
+                                })
+                                .map(|i| Value::String(i.clone()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
+                let configs: Vec<Value> = zones
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|z| json!({"name": z.rsplit('/').next().unwrap_or_default().replace('.', "-"), "properties": {"privateDnsZoneId": z}}))
+                    .collect();
+                docs.push(json!({"id": format!("{id}/privateDnsZoneGroups/{group}"), "name": group, "type": "Microsoft.Network/privateEndpoints/privateDnsZoneGroups", "properties": {"privateDnsZoneConfigs": configs}}));
+            }
+            doc.insert(
+                "properties".into(),
+                json!({"subnet": {"id": v(&["subnet_id"])}, "privateLinkServiceConnections": auto, "manualPrivateLinkServiceConnections": manual_list}),
+            );
+            let mut all = vec![Value::Object(doc)];
+            all.append(&mut docs);
+            return all;
+        }
+        "azurerm_private_dns_zone" => json!({}),
+        "azurerm_private_dns_zone_virtual_network_link" => json!({
+            "virtualNetwork": {"id": v(&["virtual_network_id"])},
+            "registrationEnabled": v(&["registration_enabled"]),
+        }),
+        "azurerm_private_dns_a_record" => json!({
+            "ttl": v(&["ttl"]),
+            "aRecords": v(&["records"]).as_array().into_iter().flatten().map(|ip| json!({"ipv4Address": ip})).collect::<Vec<_>>(),
+        }),
+        "azurerm_user_assigned_identity" => {
+            let field = |key: &str, attr: &str| {
+                existing
+                    .and_then(|e| e.pointer(&format!("/properties/{key}")))
+                    .cloned()
+                    .or_else(|| c.after.get(attr).filter(|v| !v.is_null()).cloned())
+                    .unwrap_or_else(|| {
+                        Value::String(format!(
+                            "{DEFERRED}{}#properties.{key}",
+                            id.to_ascii_lowercase()
+                        ))
+                    })
+            };
+            json!({"principalId": field("principalId", "principal_id"), "clientId": field("clientId", "client_id"), "tenantId": field("tenantId", "tenant_id")})
+        }
+        "azurerm_role_assignment" => json!({
+            "scope": id.rsplit_once("/providers/Microsoft.Authorization/roleAssignments/").map(|(s, _)| s.to_string()).unwrap_or_default(),
+            "roleDefinitionId": role_id(plan, c),
+            "principalId": v(&["principal_id"]),
+            "condition": v(&["condition"]),
+        }),
+        _ => return Vec::new(),
+    };
+    doc.insert("properties".into(), properties);
+    vec![Value::Object(doc)]
+}
