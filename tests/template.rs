@@ -633,3 +633,52 @@ fn cli_snapshots_of_template_runs() {
         common::scrub(&String::from_utf8_lossy(&output.stdout))
     );
 }
+
+/// Every line of examples/templates/expected.txt: the template (or plan), alone or over its
+/// environment, exits as written with the named check first among the root causes.
+#[test]
+fn every_bundled_template_gives_its_expected_verdict() {
+    let expected = std::fs::read_to_string(root().join("examples/templates/expected.txt")).unwrap();
+    let mut seen = 0;
+    for line in expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let [file, parameters, environment, code, cause] = parts[..] else {
+            panic!("bad line: {line}");
+        };
+        let mut command = pullpath();
+        command.arg("verify");
+        if file.starts_with("terraform") {
+            command.arg("--terraform-plan");
+        } else {
+            command.arg("--template");
+        }
+        command.arg(format!("examples/templates/{file}"));
+        if parameters != "-" {
+            command
+                .arg("--parameters")
+                .arg(format!("examples/templates/{parameters}"));
+        }
+        if environment == "-" {
+            command.args(["--subscription", SUBSCRIPTION]);
+            if !file.starts_with("terraform") {
+                command.args(["-g", "secureacrsetup", "--location", "westcentralus"]);
+            }
+        } else {
+            command.args(["--snapshot", environment]);
+        }
+        let output = command.args(["-o", "json"]).output().unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{line}: {}", common::all_output(&output)));
+        assert_eq!(output.status.code().unwrap().to_string(), code, "{line}");
+        let first = common::roots(&report)
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "-".into());
+        assert_eq!(first, cause, "{line}");
+        seen += 1;
+    }
+    assert!(seen >= 12);
+}

@@ -66,6 +66,9 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             for e in &r.evidence {
                 writeln!(out, "- {}", evidence_line(e).replace('`', "'"))?;
             }
+            if !r.rests_on.is_empty() {
+                writeln!(out, "- rests on {} values", r.rests_on.join(", "))?;
+            }
             if let Some(fix) = &r.remediation {
                 writeln!(out)?;
                 writeln!(out, "```sh")?;

@@ -79,6 +79,9 @@ pub fn render(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<(
             for e in &r.evidence {
                 writeln!(out, "   · {}", evidence_line(e))?;
             }
+            if !r.rests_on.is_empty() {
+                writeln!(out, "   rests on: {} values", r.rests_on.join(", "))?;
+            }
             if let Some(fix) = &r.remediation {
                 writeln!(out, "   fix:")?;
                 for line in fix.lines() {

@@ -230,12 +230,12 @@ pub fn mark(results: &mut [CheckResult], applied: &Applied) {
     }
     for result in results {
         let mut on = Vec::new();
-        let deferred = result.message.contains(DEFERRED.trim())
+        let deferred = result.message.contains("known after deployment")
             || result.evidence.iter().any(|e| {
                 [&e.expected, &e.actual]
                     .into_iter()
                     .flatten()
-                    .any(|v| v.contains(DEFERRED.trim()))
+                    .any(|v| v.contains("known after deployment"))
             });
         for e in &result.evidence {
             let key = e.resource_id.trim_end_matches('/').to_ascii_lowercase();

@@ -1010,6 +1010,48 @@ mod tests {
         );
         assert_eq!(known(&w, "length(guid('a', 'b'))"), json!(36));
         assert_eq!(known(&w, "guid('a')"), known(&w, "guid('a')"));
+        assert_eq!(
+            known(&w, "union(createArray(1, 2), createArray(2, 3))"),
+            json!([1, 2, 3])
+        );
+        assert_eq!(known(&w, "take('abcdef', 3)"), json!("abc"));
+        assert_eq!(known(&w, "skip(createArray(1, 2, 3), 2)"), json!([3]));
+        assert_eq!(known(&w, "coalesce(null(), 'x')"), json!("x"));
+        assert_eq!(known(&w, "substring('secureacr2021', 6, 3)"), json!("acr"));
+        assert_eq!(
+            known(&w, "indexOf('privatelink.azurecr.io', 'AZURECR')"),
+            json!(12)
+        );
+        assert_eq!(known(&w, "replace('a-b-c', '-', '.')"), json!("a.b.c"));
+        assert_eq!(
+            known(&w, "string(createObject('a', 1))"),
+            json!("{\"a\":1}")
+        );
+        assert_eq!(known(&w, "int('42')"), json!(42));
+        assert_eq!(known(&w, "bool('True')"), json!(true));
+        assert_eq!(known(&w, "and(true(), not(false()))"), json!(true));
+        assert_eq!(known(&w, "or(false(), equals(1, 2))"), json!(false));
+        assert_eq!(
+            known(&w, "startsWith('Microsoft.Web/sites', 'microsoft.web')"),
+            json!(true)
+        );
+        assert_eq!(known(&w, "endsWith('r.azurecr.io', '.IO')"), json!(true));
+        assert_eq!(known(&w, "first(createArray('x', 'y'))"), json!("x"));
+        assert_eq!(known(&w, "length(createArray(1, 2, 3))"), json!(3));
+        assert_eq!(
+            known(
+                &w,
+                "tenantResourceId('Microsoft.Authorization/policyDefinitions', 'p')"
+            ),
+            json!("/providers/Microsoft.Authorization/policyDefinitions/p")
+        );
+        assert_eq!(
+            known(&w, "environment().suffixes.acrLoginServer"),
+            json!(".azurecr.io")
+        );
+        assert_eq!(known(&w, "deployment().name"), json!("d"));
+        assert_eq!(known(&w, "format('{0}-{1:D2}', 'a', 3)"), json!("a-3"));
+        assert_eq!(known(&w, "json('[1]')[0]"), json!(1));
     }
 
     #[test]
