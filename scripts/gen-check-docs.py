@@ -243,6 +243,13 @@ doc("TPL-003", "acrUserManagedIdentityID is built from a clientId", "template", 
  "```sh\naz webapp config set -g <rg> -n <app> --generic-configurations '{\"acrUserManagedIdentityID\": \"<clientId>\"}'\n```\n\nIn the template: `[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName')), '2023-01-31').clientId]`.",
  refs=[f"{LEARN}/app-service/configure-custom-container#use-managed-identity-to-pull-image-from-azure-container-registry", ARM_TPL])
 
+doc("TPL-004", "Role assignments for new principals say principalType", "template", "medium",
+ "A role assignment whose principal is created by the same deployment (its principalId is known only after deployment: a new user-assigned identity or a site's new system-assigned identity) sets `principalType` to `ServicePrincipal` (Terraform: `principal_type`). It warns when it does not." + TPL_RUN,
+ "ARM looks the principal up in Entra ID when it creates the assignment. A managed identity created seconds earlier may not have replicated yet, so the assignment fails with `PrincipalNotFound`, the deployment fails, and the identity never gets AcrPull. With `principalType` set, ARM skips that lookup.",
+ "```sh\naz role assignment create --assignee-object-id <principal-id> --assignee-principal-type ServicePrincipal --role AcrPull --scope <registry-id>\n```\n\nIn the template, set `principalType` on the assignment.",
+ arm='{ "type": "Microsoft.Authorization/roleAssignments", "properties": { "principalId": "[reference(...).principalId]", "principalType": "ServicePrincipal", "roleDefinitionId": "..." } }',
+ refs=[f"{LEARN}/role-based-access-control/role-assignments-template#new-service-principal", ACR_ROLES])
+
 def render(id, d):
     out = [f"# {id}: {d['title']}", "",
            "| Family | Severity | Needs | Works offline |", "|---|---|---|---|",

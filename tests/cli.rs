@@ -94,7 +94,7 @@ fn sarif_format() {
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array_mut()
         .unwrap();
-    assert_eq!(rules.len(), 41);
+    assert_eq!(rules.len(), 42);
     rules.truncate(1);
     insta::assert_snapshot!(scrub(&serde_json::to_string_pretty(&sarif).unwrap()));
 }

@@ -165,7 +165,7 @@ fn sarif_validates_against_the_schema() {
         assert!(errors.is_empty(), "{name}: {errors:#?}");
         assert_eq!(sarif["version"], "2.1.0");
         let run = &sarif["runs"][0];
-        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 41);
+        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 42);
         assert!(
             run["tool"]["driver"]["rules"][0]["help"]["markdown"]
                 .as_str()

@@ -682,3 +682,21 @@ fn every_bundled_template_gives_its_expected_verdict() {
     }
     assert!(seen >= 12);
 }
+
+#[test]
+fn a_role_assignment_for_a_new_identity_without_principal_type_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = load("user-assigned-identity.json");
+    resource(&mut t, "Microsoft.Authorization/roleAssignments")["properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("principalType");
+    let path = write(dir.path(), "t.json", &t);
+    let params = template_path("user-assigned-identity.parameters.json");
+    let (code, report, _) = verify(&path, Some(&params), &[]);
+    assert_eq!(code, 0, "a warning");
+    assert_eq!(status(&report, "TPL-004"), "warn");
+    assert!(message(&report, "TPL-004").contains("PrincipalNotFound"));
+    let (code, _, _) = verify(&path, Some(&params), &["--fail-on", "warn"]);
+    assert_eq!(code, 1, "a gate with --fail-on warn stops it");
+}

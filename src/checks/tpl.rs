@@ -37,6 +37,16 @@ pub static CHECKS: &[Check] = &[
         doc: doc!("TPL-003"),
         eval: Eval::Config(identity_id_expression),
     },
+    Check {
+        id: "TPL-004",
+        title: "Role assignments for new principals say principalType",
+        family: Family::Tpl,
+        severity: Severity::Medium,
+        needs: &[],
+        after: &[],
+        doc: doc!("TPL-004"),
+        eval: Eval::Config(untyped_new_principal),
+    },
 ];
 
 fn template(facts: &Facts) -> Result<&TemplateFacts, Unavailable> {
@@ -134,4 +144,23 @@ fn identity_id_expression(facts: &Facts) -> Result<Outcome, Unavailable> {
             .actual(what.clone())
     }))
     .fix("Use the clientId. ARM: \"acrUserManagedIdentityID\": \"[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName')), '2023-01-31').clientId]\"; Terraform: container_registry_managed_identity_client_id = azurerm_user_assigned_identity.<name>.client_id"))
+}
+
+fn untyped_new_principal(facts: &Facts) -> Result<Outcome, Unavailable> {
+    let template = template(facts)?;
+    if template.untyped_new_principals.is_empty() {
+        return Ok(Outcome::pass(
+            "every role assignment for a principal this deployment creates names its principalType",
+        ));
+    }
+    Ok(Outcome::warn(format!(
+        "{} role assignment(s) grant a principal this deployment creates without principalType: Entra ID may not have replicated the new identity when ARM checks the principal, and the deployment fails with PrincipalNotFound (the AcrPull grant, and so the pull, never happens)",
+        template.untyped_new_principals.len()
+    ))
+    .evidences(template.untyped_new_principals.iter().map(|(id, path)| {
+        Evidence::new(id, path)
+            .expected("ServicePrincipal")
+            .actual("not set")
+    }))
+    .fix("Set principalType to ServicePrincipal on the assignment (ARM: \"principalType\": \"ServicePrincipal\"; Terraform: principal_type = \"ServicePrincipal\"); ARM then skips the directory lookup that a brand-new identity can fail"))
 }

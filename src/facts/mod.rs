@@ -604,6 +604,9 @@ pub struct TemplateFacts {
     /// (site id, JSON path, what it was built from) of `acrUserManagedIdentityID` values
     /// that are not a clientId.
     pub identity_id_mistakes: Vec<(String, String, String)>,
+    /// (assignment id, JSON path) of role assignments for a new principal without
+    /// `principalType`.
+    pub untyped_new_principals: Vec<(String, String)>,
 }
 
 /// How to pick the site and registry.

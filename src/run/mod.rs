@@ -345,6 +345,7 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
             file: display_path(template),
             literal_passwords: applied.findings.literal_passwords.clone(),
             identity_id_mistakes: applied.findings.identity_id_mistakes.clone(),
+            untyped_new_principals: applied.findings.untyped_new_principals.clone(),
         });
     }
     let probed = if args.probe {

@@ -30,6 +30,9 @@ pub struct TemplateFindings {
     /// `acrUserManagedIdentityID` written from a principalId or a resource id: (site id,
     /// JSON path, what it was built from).
     pub identity_id_mistakes: Vec<(String, String, String)>,
+    /// Role assignments for a principal this deployment creates, without `principalType`:
+    /// (assignment id, JSON path).
+    pub untyped_new_principals: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -619,6 +622,16 @@ impl<'a> Evaluator<'a> {
                     .unwrap_or_default();
                 let props = ensure_object(document, "properties");
                 props.entry("scope").or_insert(Value::String(scope));
+                let new_principal = props
+                    .get("principalId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|p| p.starts_with(DEFERRED));
+                if new_principal && !props.contains_key("principalType") {
+                    self.planned.findings.untyped_new_principals.push((
+                        id.to_string(),
+                        format!("{pointer}.properties.principalType"),
+                    ));
+                }
             }
             "microsoft.web/sites" => {
                 self.complete_site(document, id, existing.as_ref(), raw, pointer)

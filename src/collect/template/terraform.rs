@@ -715,12 +715,22 @@ fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Ve
             };
             json!({"principalId": field("principalId", "principal_id"), "clientId": field("clientId", "client_id"), "tenantId": field("tenantId", "tenant_id")})
         }
-        "azurerm_role_assignment" => json!({
+        "azurerm_role_assignment" => {
+            let new_principal = v(&["principal_id"])
+                .as_str()
+                .is_some_and(|p| p.starts_with(DEFERRED));
+            if new_principal && v(&["principal_type"]).is_null() {
+                findings
+                    .untyped_new_principals
+                    .push((id.to_string(), format!("{}.principal_type", c.pointer)));
+            }
+            json!({
             "scope": id.rsplit_once("/providers/Microsoft.Authorization/roleAssignments/").map(|(s, _)| s.to_string()).unwrap_or_default(),
             "roleDefinitionId": role_id(plan, c),
             "principalId": v(&["principal_id"]),
             "condition": v(&["condition"]),
-        }),
+            })
+        }
         _ => return Vec::new(),
     };
     doc.insert("properties".into(), properties);
