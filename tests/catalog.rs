@@ -36,8 +36,8 @@ fn ids_are_unique_well_formed_and_match_their_family() {
     }
     assert_eq!(
         seen.len(),
-        41,
-        "the DESIGN.md catalog (38) and the template checks TPL-001…003"
+        42,
+        "the DESIGN.md catalog (38) and the template checks TPL-001…004"
     );
 }
 
