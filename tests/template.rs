@@ -700,3 +700,60 @@ fn a_role_assignment_for_a_new_identity_without_principal_type_warns() {
     let (code, _, _) = verify(&path, Some(&params), &["--fail-on", "warn"]);
     assert_eq!(code, 1, "a gate with --fail-on warn stops it");
 }
+
+#[path = "common/fake_arm.rs"]
+mod fake_arm;
+
+/// Live ARM holds the environment but not the app yet: the walk starts from the site the
+/// template plans, reads what it will use, and the verdict rests on both.
+#[test]
+fn a_template_over_live_arm_for_an_app_that_does_not_exist_yet() {
+    let env = common::mutated("healthy-user-identity", |docs| {
+        docs.retain(|name, _| {
+            !["site.json", "site-config-web.json", "app-settings.json"].contains(&name.as_str())
+        });
+    });
+    assert!(
+        !env.path().join("site.json").exists(),
+        "the app is not deployed"
+    );
+    let fake = fake_arm::FakeArm::start(env.path(), fake_arm::Faults::default());
+    let output = pullpath()
+        .env("IDENTITY_ENDPOINT", fake.msi_endpoint())
+        .env("IDENTITY_HEADER", fake_arm::IDENTITY_HEADER)
+        .env_remove("AZURE_CLIENT_SECRET")
+        .env_remove("AZURE_FEDERATED_TOKEN_FILE")
+        .arg("verify")
+        .args(fake_arm::SEED_APP)
+        .args(["--arm-endpoint", &fake.base, "--quiet"])
+        .arg("--template")
+        .arg(template_path("user-assigned-identity.json"))
+        .arg("--parameters")
+        .arg(template_path("user-assigned-identity.parameters.json"))
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    let text = common::all_output(&output);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("{text}"));
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert_eq!(report["source"]["kind"], "arm");
+    // The existing NIC gives the endpoint's real address.
+    assert_eq!(
+        status(&report, "DNS-003"),
+        "pass",
+        "{}",
+        message(&report, "DNS-003")
+    );
+    assert_eq!(
+        status(&report, "IAM-002"),
+        "pass",
+        "{}",
+        message(&report, "IAM-002")
+    );
+    assert!(
+        check(&report, "APP-001")["rests_on"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("planned"))
+    );
+}

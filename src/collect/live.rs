@@ -33,6 +33,9 @@ pub struct LiveTarget {
     pub slot: Option<String>,
     pub registry_id: Option<String>,
     pub cloud: Cloud,
+    /// The site a template or plan will create: when the app does not exist yet, the walk
+    /// starts from it to read what it will use (its subnet, plan, registry, zones).
+    pub planned_site: Option<Value>,
 }
 
 impl LiveTarget {
@@ -170,7 +173,14 @@ pub async fn gather(client: &ArmClient, target: &LiveTarget) -> Result<Gathered,
     };
     let site_id = target.site_id();
     let site = match client.fetch(Request::get(&site_id, WEB)).await {
-        Ok(site) => site,
+        Ok(site) => {
+            walk.keep(&site);
+            site
+        }
+        Err(Gap::NotFound) if target.planned_site.is_some() => {
+            tracing::info!("{site_id} does not exist yet: walking from the planned site");
+            target.planned_site.clone().unwrap_or_default()
+        }
         Err(gap) => {
             let why = match gap {
                 Gap::NotFound => format!(
@@ -189,10 +199,11 @@ pub async fn gather(client: &ArmClient, target: &LiveTarget) -> Result<Gathered,
             return Err(InputError::new(why));
         }
     };
-    walk.keep(&site);
 
+    // A planned site's principals are known only after deployment: nothing to look up.
+    let known = |p: &&str| !crate::collect::template::is_deferred(p);
     let mut principals: Vec<String> = Vec::new();
-    if let Some(p) = str_at(&site, "/identity/principalId") {
+    if let Some(p) = str_at(&site, "/identity/principalId").filter(known) {
         principals.push(p.to_string());
     }
     let identities: Vec<String> = site
@@ -206,6 +217,7 @@ pub async fn gather(client: &ArmClient, target: &LiveTarget) -> Result<Gathered,
             .and_then(|m| m.as_object())
             .and_then(|m| m.get(id))
             .and_then(|v| str_at(v, "/principalId"))
+            .filter(known)
         {
             principals.push(p.to_string());
         }

@@ -119,6 +119,7 @@ fn gather_live(
     live: &LiveArgs,
     registry_id: Option<String>,
     cloud: Option<Cloud>,
+    planned_site: Option<serde_json::Value>,
 ) -> Result<LiveRead, InputError> {
     let (Some(resource_group), Some(name)) = (live.resource_group.clone(), live.name.clone())
     else {
@@ -140,6 +141,7 @@ fn gather_live(
         slot: live.slot.clone(),
         registry_id,
         cloud: cloud_for_endpoint,
+        planned_site,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -231,7 +233,12 @@ fn load_live(args: &VerifyArgs) -> Result<Loaded, InputError> {
         base,
         who,
         ..
-    } = gather_live(&args.live, args.registry_id.clone(), args.cloud)?;
+    } = gather_live(
+        &args.live,
+        args.registry_id.clone(),
+        args.cloud,
+        template::planned_site(args)?,
+    )?;
     let source_label = PathBuf::from(format!("ARM {}", target.site_id()));
     let documents = gathered
         .documents
@@ -273,7 +280,7 @@ fn export_snapshot(args: &SnapshotArgs) -> Result<u8, InputError> {
         who,
         requests,
         ..
-    } = gather_live(&args.live, args.registry_id.clone(), args.cloud)?;
+    } = gather_live(&args.live, args.registry_id.clone(), args.cloud, None)?;
     let written = export::write(&args.out, &target, &gathered)?;
     let unreadable = gathered.gaps.len();
     let mut out = std::io::stdout().lock();

@@ -142,6 +142,39 @@ fn scope(
     })
 }
 
+/// The site a template or plan creates under the live target's name, evaluated against
+/// nothing (the live walk starts from it when the app does not exist yet).
+pub fn planned_site(args: &VerifyArgs) -> Result<Option<Value>, InputError> {
+    let Some(name) = &args.live.name else {
+        return Ok(None);
+    };
+    let empty = BTreeMap::new();
+    let planned = match (&args.template, &args.terraform_plan) {
+        (Some(template), _) => {
+            // The location only places resources; the walk needs the site's references.
+            let Ok(scope) = scope(args, &empty, false).or_else(|_| scope(args, &empty, true))
+            else {
+                return Ok(None);
+            };
+            arm::evaluate(template, &args.parameter_files, scope, BTreeMap::new())?
+        }
+        (None, Some(plan)) => match scope(args, &empty, true) {
+            Ok(scope) => terraform::evaluate(plan, scope, BTreeMap::new())?,
+            Err(_) => return Ok(None),
+        },
+        (None, None) => return Ok(None),
+    };
+    let site = planned.documents.into_iter().map(|d| d.document).find(|d| {
+        d["type"]
+            .as_str()
+            .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Web/sites"))
+            && d["name"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+    });
+    Ok(site)
+}
+
 /// Evaluates the template and lays its documents over the loaded ones.
 pub fn apply(args: &VerifyArgs, loaded: &mut Loaded) -> Result<Option<Applied>, InputError> {
     let (template, planned) = match (&args.template, &args.terraform_plan) {
