@@ -112,6 +112,18 @@ impl<'w> Context<'w> {
             Value::Object(map) => {
                 let mut out = Map::new();
                 for (k, v) in map {
+                    if k == "copy"
+                        && let Some(loops) = copy_loops(v)
+                    {
+                        // Property iteration: each loop becomes an array property.
+                        for (name, count, input) in loops {
+                            let items = self
+                                .copy_array(name, count, input)
+                                .map_err(|e| format!(".copy: {e}"))?;
+                            out.insert(name.to_string(), items.into_json());
+                        }
+                        continue;
+                    }
                     out.insert(
                         k.clone(),
                         self.value(v).map_err(|e| format!(".{k}: {e}"))?.into_json(),
@@ -121,6 +133,33 @@ impl<'w> Context<'w> {
             }
             other => Ok(Val::Known(other.clone())),
         }
+    }
+
+    /// `count` evaluations of `input` with `copyIndex('name')` set.
+    fn copy_array(&self, name: &str, count: &Value, input: &Value) -> Result<Val, String> {
+        let n = match self.value(count)? {
+            Val::Known(Value::Number(n)) => n.as_u64().unwrap_or(0),
+            Val::Known(other) => {
+                return Err(format!(
+                    "the count of `{name}` is {}, not an integer",
+                    kind(&other)
+                ));
+            }
+            Val::Deferred(d) => {
+                return Err(format!(
+                    "the count of `{name}` depends on a value known only after deployment ({d})"
+                ));
+            }
+        };
+        let key = name.to_ascii_lowercase();
+        let mut items = Vec::new();
+        for i in 0..n {
+            self.copy.borrow_mut().insert(key.clone(), i as i64);
+            let item = self.value(input);
+            self.copy.borrow_mut().remove(&key);
+            items.push(item.map_err(|e| format!("`{name}`[{i}]: {e}"))?.into_json());
+        }
+        Ok(Val::Known(Value::Array(items)))
     }
 
     /// The value as JSON, deferred parts marked.
@@ -138,15 +177,32 @@ impl<'w> Context<'w> {
             chain.push(key);
             return Err(format!("circular variables: {}", chain.join(" → ")));
         }
-        let Some((_, definition)) = self
+        let definition = self
             .variable_defs
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        else {
-            return Err(format!("variables('{name}'): no such variable"));
+            .find(|(k, _)| k.eq_ignore_ascii_case(name) && k.as_str() != "copy")
+            .map(|(_, d)| d.clone());
+        // A variable built by a `copy` loop in the variables section.
+        let looped = self
+            .variable_defs
+            .get("copy")
+            .and_then(copy_loops)
+            .and_then(|loops| {
+                loops
+                    .into_iter()
+                    .find(|(n, _, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(n, c, i)| (n.to_string(), c.clone(), i.clone()))
+            });
+        let evaluate = |ctx: &Self| match (&definition, &looped) {
+            (Some(d), _) => ctx.value(d),
+            (None, Some((n, c, i))) => ctx.copy_array(n, c, i),
+            (None, None) => Err(format!("variables('{name}'): no such variable")),
         };
+        if definition.is_none() && looped.is_none() {
+            return evaluate(self);
+        }
         self.evaluating.borrow_mut().push(key.clone());
-        let result = self.value(definition);
+        let result = evaluate(self);
         self.evaluating.borrow_mut().pop();
         let value = result.map_err(|e| format!("in variable `{name}`: {e}"))?;
         self.variables.borrow_mut().insert(key, value.clone());
@@ -727,6 +783,15 @@ impl<'w> Context<'w> {
     }
 }
 
+/// `"copy": [{"name", "count", "input"}, …]`, when that is what the value is.
+fn copy_loops(value: &Value) -> Option<Vec<(&str, &Value, &Value)>> {
+    let items = value.as_array()?;
+    items
+        .iter()
+        .map(|l| Some((l.get("name")?.as_str()?, l.get("count")?, l.get("input")?)))
+        .collect()
+}
+
 /// A document value back into an evaluation value (its deferred strings stay deferred).
 fn from_document(value: &Value) -> Val {
     match value {
@@ -1121,6 +1186,25 @@ mod tests {
         assert_eq!(
             known(&w, "guid('a', 'b')"),
             json!("2d796349-8c7e-55ec-9624-54ece82ed031")
+        );
+    }
+
+    #[test]
+    fn property_and_variable_copy_loops_expand() {
+        let w = World::default();
+        let mut ctx = context(&w);
+        ctx.variable_defs.insert(
+            "copy".into(),
+            json!([{"name": "prefixes", "count": 2, "input": "[format('10.0.{0}.0/24', copyIndex('prefixes'))]"}]),
+        );
+        assert_eq!(
+            ctx.value(&json!("[variables('prefixes')]")).unwrap(),
+            Val::Known(json!(["10.0.0.0/24", "10.0.1.0/24"]))
+        );
+        let properties = json!({"copy": [{"name": "subnets", "count": "[parameters('count')]", "input": {"name": "[concat('s', copyIndex('subnets'))]"}}]});
+        assert_eq!(
+            ctx.value(&properties).unwrap(),
+            Val::Known(json!({"subnets": [{"name": "s0"}, {"name": "s1"}]}))
         );
     }
 
