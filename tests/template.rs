@@ -210,9 +210,29 @@ fn a_new_system_assigned_identity_cannot_pull_on_first_start() {
     let (code, report, text) = verify(&path, Some(&params), &[]);
     assert_eq!(code, 1, "{text}");
     assert_eq!(status(&report, "TPL-001"), "fail");
-    assert!(
+    assert!(message(&report, "TPL-001").contains("no role assignment in it grants AcrPull"));
+
+    // A new user-assigned identity without its grant fails the same way; with it, it passes.
+    let mut t = load("user-assigned-identity.json");
+    resource(&mut t, "Microsoft.Authorization/roleAssignments")["condition"] = json!(false);
+    let path = write(dir.path(), "uami-none.json", &t);
+    let (_, report, _) = verify(&path, Some(&params), &[]);
+    assert_eq!(
+        status(&report, "TPL-001"),
+        "fail",
+        "{}",
         message(&report, "TPL-001")
-            .contains("no role assignment in the template grants it AcrPull")
+    );
+    let (_, report, _) = verify(
+        &template_path("user-assigned-identity.json"),
+        Some(&params),
+        &[],
+    );
+    assert_eq!(
+        status(&report, "TPL-001"),
+        "pass",
+        "{}",
+        message(&report, "TPL-001")
     );
 
     let path = write(dir.path(), "granted.json", &system_assigned(true));

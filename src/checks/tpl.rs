@@ -4,18 +4,18 @@
 use super::roles;
 use super::{Check, Eval, Evidence, Family, Outcome, Severity, check_doc as doc};
 use crate::collect::template::is_deferred;
-use crate::facts::{CredentialMode, Facts, TemplateFacts, Unavailable};
+use crate::facts::{CredentialMode, Facts, PullIdentity, TemplateFacts, Unavailable};
 
 pub static CHECKS: &[Check] = &[
     Check {
         id: "TPL-001",
-        title: "A new system-assigned pull identity can pull on first start",
+        title: "A new pull identity can pull on first start",
         family: Family::Tpl,
         severity: Severity::High,
         needs: &[],
         after: &["IAM-001"],
         doc: doc!("TPL-001"),
-        eval: Eval::Config(new_system_identity),
+        eval: Eval::Config(new_pull_identity),
     },
     Check {
         id: "TPL-002",
@@ -56,21 +56,41 @@ fn template(facts: &Facts) -> Result<&TemplateFacts, Unavailable> {
         .ok_or_else(|| Unavailable::missing("needs --template"))
 }
 
-fn new_system_identity(facts: &Facts) -> Result<Outcome, Unavailable> {
+fn new_pull_identity(facts: &Facts) -> Result<Outcome, Unavailable> {
     template(facts)?;
-    let CredentialMode::ManagedIdentity { client_id: None } = facts.credential_mode()? else {
+    let CredentialMode::ManagedIdentity { client_id } = facts.credential_mode()? else {
         return Ok(Outcome::skip(
-            "the app does not pull with its system-assigned identity",
+            "the app does not pull with a managed identity",
         ));
     };
-    let Some(principal) = facts.site.identity.system_principal_id.clone() else {
-        return Ok(Outcome::skip(
-            "the site has no system-assigned identity (IAM-001)",
-        ));
+    let (principal, system, name) = match facts.pull_identity(client_id.as_deref()) {
+        PullIdentity::System { principal_id } => {
+            (principal_id, true, "system-assigned identity".to_string())
+        }
+        PullIdentity::User {
+            principal_id,
+            resource_id,
+            ..
+        } => (
+            principal_id,
+            false,
+            format!(
+                "user-assigned identity {}",
+                resource_id.rsplit('/').next().unwrap_or(&resource_id)
+            ),
+        ),
+        PullIdentity::Unresolved { .. } => {
+            return Ok(Outcome::skip(
+                "the pull identity does not resolve (IAM-001)",
+            ));
+        }
+    };
+    let Some(principal) = principal else {
+        return Ok(Outcome::skip("the pull identity's principal is not known"));
     };
     if !is_deferred(&principal) {
         return Ok(Outcome::pass(format!(
-            "the system-assigned identity exists already (principal {principal}): a redeploy keeps it and its roles"
+            "the {name} exists already (principal {principal}): a redeploy keeps it and its roles"
         )));
     }
     let registry = facts.acr().map(|r| r.id.clone()).unwrap_or_default();
@@ -83,29 +103,31 @@ fn new_system_identity(facts: &Facts) -> Result<Outcome, Unavailable> {
             )
     });
     let site = &facts.site;
-    let evidence = Evidence::new(&site.id, "identity.type")
+    let evidence = Evidence::new(&site.id, "identity")
         .expected("a pull identity that holds AcrPull before the site starts")
-        .actual("SystemAssigned, created by this deployment");
+        .actual(format!("the {name}, created by this deployment"));
     let fix = format!(
-        "Create a user-assigned identity first, grant it AcrPull, and pull with it (acrUserManagedIdentityID = its clientId):\n  az identity create -g {group} -n {name}-pull\n  az role assignment create --assignee-object-id $(az identity show -g {group} -n {name}-pull --query principalId -o tsv) --assignee-principal-type ServicePrincipal --role AcrPull --scope {registry}\nor pull with registry credentials until the role exists.",
+        "Grant the new identity AcrPull in the same deployment (a user-assigned identity, so the grant can come before the site):\n  az identity create -g {group} -n {app}-pull\n  az role assignment create --assignee-object-id $(az identity show -g {group} -n {app}-pull --query principalId -o tsv) --assignee-principal-type ServicePrincipal --role AcrPull --scope {registry}\nthen pull with it (acrUserManagedIdentityID = its clientId), or pull with registry credentials until the role exists.",
         group = site.arm.resource_group,
-        name = site.name,
+        app = site.name,
     );
-    if granted {
-        Ok(Outcome::warn(format!(
+    Ok(match (granted, system) {
+        (false, _) => Outcome::fail(format!(
+            "{} pulls with the {name} this deployment creates: its principal does not exist before the deployment and no role assignment in it grants AcrPull on the registry, so the pull is refused",
+            site.name
+        ))
+        .evidence(evidence)
+        .fix(fix),
+        (true, true) => Outcome::warn(format!(
             "{} pulls with the system-assigned identity this deployment creates; the template grants it AcrPull, but only after the site exists, so the first pull runs before the role does (and role assignments take minutes to apply): the first start fails and is retried",
             site.name
         ))
         .evidence(evidence)
-        .fix(fix))
-    } else {
-        Ok(Outcome::fail(format!(
-            "{} pulls with the system-assigned identity this deployment creates: its principal does not exist before the deployment, no role assignment in the template grants it AcrPull, so the pull fails",
-            site.name
-        ))
-        .evidence(evidence)
-        .fix(fix))
-    }
+        .fix(fix),
+        (true, false) => Outcome::pass(format!(
+            "the {name} is created by this deployment and granted AcrPull in it, before the site needs it"
+        )),
+    })
 }
 
 fn literal_password(facts: &Facts) -> Result<Outcome, Unavailable> {
