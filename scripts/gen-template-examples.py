@@ -63,6 +63,11 @@ t = copy.deepcopy(uami)
 resource(t, "Microsoft.ContainerRegistry/registries")["sku"] = {"name": "Standard"}
 write("user-assigned-identity-standard-sku.json", t)
 
+# TPL-001: the Bicep-emitted template without its AcrPull grant for the new identity.
+t = copy.deepcopy(load("user-assigned-identity.v2.json"))
+del t["resources"]["acrPull"]
+write("user-assigned-identity-v2-without-role.json", t)
+
 ENV = "examples/healthy-system-identity"
 LINES = [
     # template, parameters, environment (- for none), exit code, leading root cause
@@ -78,6 +83,8 @@ LINES = [
     ("broken/user-assigned-identity-subnet-not-delegated.json", "user-assigned-identity.parameters.json", ENV, 1, "NET-002"),
     ("broken/credentials-literal-password.json", "credentials.parameters.json", "-", 1, "TPL-002"),
     ("broken/user-assigned-identity-standard-sku.json", "user-assigned-identity.parameters.json", "-", 1, "REG-002"),
+    ("broken/user-assigned-identity-v2-without-role.json", "user-assigned-identity.parameters.json", "-", 1, "TPL-001"),
+    ("terraform-plan-broken-subnet-not-delegated.json", "-", "-", 1, "NET-002"),
 ]
 with open(os.path.join(ROOT, "expected.txt"), "w") as f:
     f.write("# template parameters environment exit-code leading-root-cause (written by scripts/gen-template-examples.py)\n")

@@ -119,4 +119,9 @@ web = next(r for r in broken if r[0] == "azurerm_linux_web_app")
 web[4] = json.loads(json.dumps(web[4]))
 web[4]["site_config"][0]["container_registry_managed_identity_client_id"] = ref("azurerm_user_assigned_identity.pull", "principal_id")
 write("terraform-plan-broken-principal-id.json", plan([tuple(r) for r in broken]))
-print("wrote terraform-plan.json and terraform-plan-broken-principal-id.json")
+# Broken: the integration subnet without its delegation (NET-002).
+broken = json.loads(json.dumps(RESOURCES))
+subnet = next(r for r in broken if r[0] == "azurerm_subnet" and r[1] == "integration")
+subnet[2]["delegation"] = []
+write("terraform-plan-broken-subnet-not-delegated.json", plan([tuple(r) for r in broken]))
+print("wrote terraform-plan.json and two broken variants")
