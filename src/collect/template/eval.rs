@@ -294,6 +294,14 @@ impl<'w> Context<'w> {
             }
             _ => {}
         }
+        if let Some(min) = minimum_arguments(&lower)
+            && args.len() < min
+        {
+            return Err(format!(
+                "{name}() needs at least {min} argument(s), got {}",
+                args.len()
+            ));
+        }
         let values: Vec<Val> = args
             .iter()
             .map(|a| self.eval(a))
@@ -305,9 +313,10 @@ impl<'w> Context<'w> {
                 Val::Known(_) => None,
             })
             .collect();
-        let known = |i: usize| match &values[i] {
-            Val::Known(v) => v.clone(),
-            Val::Deferred(_) => Value::Null,
+        // A missing argument reads as null, so a short call is an error message, not a panic.
+        let known = |i: usize| match values.get(i) {
+            Some(Val::Known(v)) => v.clone(),
+            _ => Value::Null,
         };
         // Functions that carry a deferred argument through as text.
         if !deferred.is_empty() {
@@ -783,6 +792,29 @@ impl<'w> Context<'w> {
     }
 }
 
+/// The fewest arguments a function takes (ARM refuses fewer).
+fn minimum_arguments(function: &str) -> Option<usize> {
+    Some(match function {
+        "concat" | "tolower" | "toupper" | "trim" | "string" | "int" | "bool" | "json" | "not"
+        | "empty" | "first" | "last" | "length" | "union" | "coalesce" | "guid"
+        | "uniquestring" | "format" | "and" | "or" => 1,
+        "equals"
+        | "contains"
+        | "startswith"
+        | "endswith"
+        | "indexof"
+        | "split"
+        | "take"
+        | "skip"
+        | "substring"
+        | "resourceid"
+        | "subscriptionresourceid"
+        | "tenantresourceid" => 2,
+        "replace" | "extensionresourceid" => 3,
+        _ => return None,
+    })
+}
+
 /// `"copy": [{"name", "count", "input"}, …]`, when that is what the value is.
 fn copy_loops(value: &Value) -> Option<Vec<(&str, &Value, &Value)>> {
     let items = value.as_array()?;
@@ -1227,9 +1259,41 @@ mod tests {
                 .contains("unsupported template function `pickZones`")
         );
         assert!(
-            eval(&w, "resourceId('Microsoft.Web/sites')")
+            eval(&w, "resourceId('Microsoft.Web/sites/config', 'app')")
                 .unwrap_err()
-                .contains("needs 1 name segment")
+                .contains("needs 2 name segment")
         );
+        // Calls with too few arguments are errors, never a panic.
+        for call in [
+            "toLower()",
+            "replace('a')",
+            "substring()",
+            "split('a')",
+            "take()",
+            "first()",
+            "format()",
+            "contains('a')",
+            "createObject('a')",
+            "int()",
+            "json()",
+            "startsWith()",
+            "equals('a')",
+            "union()",
+            "skip('a')",
+            "indexOf()",
+            "length()",
+            "bool()",
+            "extensionResourceId('a')",
+            "subscriptionResourceId()",
+            "tenantResourceId()",
+            "copyIndex()",
+            "not()",
+            "last()",
+            "empty()",
+            "string()",
+            "trim()",
+        ] {
+            assert!(eval(&w, call).is_err(), "{call}");
+        }
     }
 }
