@@ -346,7 +346,15 @@ pub fn build_report(args: &VerifyArgs) -> Result<Report, InputError> {
         cloud: args.cloud,
     };
     let app_credentials = loaded.app_credentials.take();
-    let mut facts = Facts::build(loaded.inventory, &target)?;
+    let mut facts = Facts::build(loaded.inventory, &target).map_err(|e| match planning {
+        Some(file) if e.message.contains("holds no Microsoft.Web/sites document") => {
+            InputError::in_file(
+                file,
+                "deploys no web app (Microsoft.Web/sites, azurerm_linux_web_app), and the existing documents hold none: there is no pull to verify",
+            )
+        }
+        _ => e,
+    })?;
     if let (Some(applied), Some(template)) = (&applied, planning) {
         facts.template = Some(crate::facts::TemplateFacts {
             file: display_path(template),

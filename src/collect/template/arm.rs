@@ -186,6 +186,20 @@ fn parameters(
 
 /// The resources of a template as (JSON path, definition), for both array and
 /// `languageVersion 2.0` symbolic-name forms.
+fn check_resources(file: &Path, template: &Value, base: &str) -> Result<(), InputError> {
+    match template.get("resources") {
+        None | Some(Value::Array(_)) | Some(Value::Object(_)) => Ok(()),
+        Some(other) => Err(error(
+            file,
+            &format!("{base}resources"),
+            format!(
+                "`resources` is {}: an array, or an object of symbolic names (languageVersion 2.0)",
+                kind(other)
+            ),
+        )),
+    }
+}
+
 fn resources(template: &Value, base: &str) -> Vec<(String, Option<String>, Value)> {
     match template.get("resources") {
         Some(Value::Array(items)) => items
@@ -290,6 +304,7 @@ impl<'a> Evaluator<'a> {
         template: &Value,
         base: &str,
     ) -> Result<(), InputError> {
+        check_resources(self.file, template, base)?;
         let list = resources(template, base);
         self.declare(context, &list);
         for (pointer, _, r) in list {
@@ -316,7 +331,16 @@ impl<'a> Evaluator<'a> {
                 .value(copy.get("count").unwrap_or(&Value::Null))
                 .map_err(|e| error(file, &format!("{pointer}.copy.count"), e))?
             {
-                Val::Known(Value::Number(n)) => n.as_u64().unwrap_or(0),
+                Val::Known(Value::Number(n)) => match n.as_u64() {
+                    Some(c) if c <= 800 => c,
+                    _ => {
+                        return Err(error(
+                            file,
+                            &format!("{pointer}.copy.count"),
+                            format!("the count is {n}: ARM allows 0 to 800 copies"),
+                        ));
+                    }
+                },
                 Val::Known(other) => {
                     return Err(error(
                         file,
@@ -472,7 +496,7 @@ impl<'a> Evaluator<'a> {
                 "a linked template: pullpath evaluates inline nested templates only; pass the linked template with --template",
             ));
         }
-        let Some(template) = properties.get("template") else {
+        let Some(template) = properties.get("template").filter(|t| t.is_object()) else {
             return Err(error(
                 file,
                 &format!("{pointer}.properties"),

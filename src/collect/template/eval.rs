@@ -138,7 +138,14 @@ impl<'w> Context<'w> {
     /// `count` evaluations of `input` with `copyIndex('name')` set.
     fn copy_array(&self, name: &str, count: &Value, input: &Value) -> Result<Val, String> {
         let n = match self.value(count)? {
-            Val::Known(Value::Number(n)) => n.as_u64().unwrap_or(0),
+            Val::Known(Value::Number(n)) => match n.as_u64() {
+                Some(c) if c <= 800 => c,
+                _ => {
+                    return Err(format!(
+                        "the count of `{name}` is {n}: ARM allows 0 to 800 copies"
+                    ));
+                }
+            },
             Val::Known(other) => {
                 return Err(format!(
                     "the count of `{name}` is {}, not an integer",
