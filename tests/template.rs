@@ -777,3 +777,30 @@ fn a_template_over_live_arm_for_an_app_that_does_not_exist_yet() {
             .contains(&json!("planned"))
     );
 }
+
+/// The same plan with everything inside `module "app"`: addresses carry the module, the
+/// configuration's references do not.
+#[test]
+fn a_terraform_plan_inside_a_module_gives_the_same_verdicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut plan = load("terraform-plan.json");
+    for change in plan["resource_changes"].as_array_mut().unwrap() {
+        let address = change["address"].as_str().unwrap().to_string();
+        change["address"] = json!(format!("module.app.{address}"));
+        change["module_address"] = json!("module.app");
+    }
+    let resources = plan["configuration"]["root_module"]["resources"].take();
+    plan["configuration"]["root_module"] = json!({
+        "module_calls": {"app": {"source": "./app", "module": {"resources": resources}}}
+    });
+    let path = write(dir.path(), "module.json", &plan);
+    let (code, report, text) = verify_plan(&path, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(status(&report, "APP-003"), "pass");
+    assert_eq!(
+        status(&report, "IAM-002"),
+        "pass",
+        "{}",
+        message(&report, "IAM-002")
+    );
+}
