@@ -145,10 +145,16 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .locations(vec![location])
                 .partial_fingerprints(fingerprints)
                 .properties(properties(
-                    vec![
-                        ("status", serde_json::json!(r.status.as_str())),
-                        ("severity", serde_json::json!(r.severity.as_str())),
-                    ],
+                    {
+                        let mut entries = vec![
+                            ("status", serde_json::json!(r.status.as_str())),
+                            ("severity", serde_json::json!(r.severity.as_str())),
+                        ];
+                        if !r.rests_on.is_empty() {
+                            entries.push(("restsOn", serde_json::json!(r.rests_on)));
+                        }
+                        entries
+                    },
                     Vec::new(),
                 ))
                 .build(),
