@@ -804,3 +804,88 @@ fn a_terraform_plan_inside_a_module_gives_the_same_verdicts() {
         message(&report, "IAM-002")
     );
 }
+
+/// Adds resources (type, name, after, after_unknown, expressions) to a plan.
+fn add_to_plan(plan: &mut Value, added: &[(&str, &str, Value, Value, Value)]) {
+    for (kind, name, after, unknown, expressions) in added {
+        let address = format!("{kind}.{name}");
+        plan["resource_changes"].as_array_mut().unwrap().push(json!({
+            "address": address, "mode": "managed", "type": kind, "name": name,
+            "change": {"actions": ["create"], "before": null, "after": after, "after_unknown": unknown}
+        }));
+        plan["configuration"]["root_module"]["resources"].as_array_mut().unwrap().push(json!({
+            "address": address, "mode": "managed", "type": kind, "name": name, "expressions": expressions
+        }));
+    }
+}
+
+#[test]
+fn a_terraform_plan_with_an_nsg_and_a_route_table_on_the_integration_subnet() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut plan = load("terraform-plan.json");
+    let rg = json!("secureacrsetup");
+    add_to_plan(
+        &mut plan,
+        &[
+            (
+                "azurerm_network_security_group",
+                "app",
+                json!({
+                    "name": "app-nsg", "resource_group_name": rg, "location": "westcentralus",
+                    "security_rule": [{"name": "deny-registry", "priority": 100, "direction": "Outbound", "access": "Deny",
+                        "protocol": "Tcp", "source_port_range": "*", "destination_port_range": "443",
+                        "source_address_prefix": "*", "destination_address_prefix": "10.0.1.0/24"}]
+                }),
+                json!({"id": true}),
+                json!({}),
+            ),
+            (
+                "azurerm_subnet_network_security_group_association",
+                "app",
+                json!({}),
+                json!({"id": true, "subnet_id": true, "network_security_group_id": true}),
+                json!({"subnet_id": {"references": ["azurerm_subnet.integration.id", "azurerm_subnet.integration"]},
+                "network_security_group_id": {"references": ["azurerm_network_security_group.app.id", "azurerm_network_security_group.app"]}}),
+            ),
+            (
+                "azurerm_route_table",
+                "app",
+                json!({
+                    "name": "app-routes", "resource_group_name": rg, "location": "westcentralus",
+                    "route": [{"name": "all-to-firewall", "address_prefix": "0.0.0.0/0", "next_hop_type": "VirtualAppliance", "next_hop_in_ip_address": "10.0.2.4"}]
+                }),
+                json!({"id": true}),
+                json!({}),
+            ),
+            (
+                "azurerm_subnet_route_table_association",
+                "app",
+                json!({}),
+                json!({"id": true, "subnet_id": true, "route_table_id": true}),
+                json!({"subnet_id": {"references": ["azurerm_subnet.integration.id", "azurerm_subnet.integration"]},
+                "route_table_id": {"references": ["azurerm_route_table.app.id", "azurerm_route_table.app"]}}),
+            ),
+        ],
+    );
+    let path = write(dir.path(), "plan.json", &plan);
+    let (code, report, text) = verify_plan(&path, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(
+        status(&report, "NET-005"),
+        "fail",
+        "{}",
+        message(&report, "NET-005")
+    );
+    assert!(
+        message(&report, "NET-005").contains("deny-registry"),
+        "{}",
+        message(&report, "NET-005")
+    );
+    // The route table is associated; the endpoint's injected /32 route still wins over the
+    // default route to the firewall.
+    assert!(
+        message(&report, "NET-006").contains("app-routes"),
+        "{}",
+        message(&report, "NET-006")
+    );
+}

@@ -357,9 +357,29 @@ fn target_addresses(facts: &Facts) -> Vec<(&Endpoint, String, Ipv4Addr)> {
     endpoints_in_reach(facts)
         .into_iter()
         .flat_map(|e| {
-            e.members
+            let mut targets: Vec<(&Endpoint, String, Ipv4Addr)> = e
+                .members
                 .iter()
-                .filter_map(move |m| m.ip.map(|ip| (e, m.fqdn.clone(), ip)))
+                .filter_map(|m| m.ip.map(|ip| (e, m.fqdn.clone(), ip)))
+                .collect();
+            // An endpoint a template creates gets its addresses from its subnet at
+            // deployment: judge the rules for the first one Azure hands out there.
+            if targets.is_empty() && e.planned {
+                let prefix = e
+                    .subnet_id
+                    .as_ref()
+                    .and_then(|id| facts.subnets.get(&id_key(id)))
+                    .and_then(|s| s.prefixes.first().copied());
+                if let Some(prefix) = prefix {
+                    let first = Ipv4Addr::from(u32::from(prefix.network()).saturating_add(4));
+                    targets.push((
+                        e,
+                        format!("an address of {prefix} (known after deployment)"),
+                        first,
+                    ));
+                }
+            }
+            targets
         })
         .collect()
 }

@@ -103,7 +103,36 @@ fn arm_type(kind: &str) -> Option<&'static str> {
         "azurerm_private_dns_a_record" => "Microsoft.Network/privateDnsZones/A",
         "azurerm_user_assigned_identity" => "Microsoft.ManagedIdentity/userAssignedIdentities",
         "azurerm_role_assignment" => "Microsoft.Authorization/roleAssignments",
+        "azurerm_network_security_group" => "Microsoft.Network/networkSecurityGroups",
+        "azurerm_network_security_rule" => "Microsoft.Network/networkSecurityGroups/securityRules",
+        "azurerm_route_table" => "Microsoft.Network/routeTables",
         _ => return None,
+    })
+}
+
+/// An NSG rule block (`security_rule` or `azurerm_network_security_rule`) in ARM's shape.
+fn security_rule(rule: &Value) -> Value {
+    let field = |k: &str| rule.get(k).cloned().unwrap_or(Value::Null);
+    let list = |k: &str| match rule.get(k) {
+        Some(Value::Array(items)) if !items.is_empty() => Value::Array(items.clone()),
+        _ => json!([]),
+    };
+    json!({
+        "name": field("name"),
+        "properties": {
+            "priority": field("priority"),
+            "direction": field("direction"),
+            "access": field("access"),
+            "protocol": field("protocol"),
+            "sourcePortRange": field("source_port_range"),
+            "sourcePortRanges": list("source_port_ranges"),
+            "destinationPortRange": field("destination_port_range"),
+            "destinationPortRanges": list("destination_port_ranges"),
+            "sourceAddressPrefix": field("source_address_prefix"),
+            "sourceAddressPrefixes": list("source_address_prefixes"),
+            "destinationAddressPrefix": field("destination_address_prefix"),
+            "destinationAddressPrefixes": list("destination_address_prefixes"),
+        }
     })
 }
 
@@ -138,6 +167,7 @@ impl Plan<'_> {
             "azurerm_subnet" => vec![s("virtual_network_name")?],
             "azurerm_private_dns_zone_virtual_network_link" => vec![s("private_dns_zone_name")?],
             "azurerm_private_dns_a_record" => vec![s("zone_name")?],
+            "azurerm_network_security_rule" => vec![s("network_security_group_name")?],
             _ => Vec::new(),
         };
         let mut path = format!("{group}/providers/{namespace}");
@@ -369,8 +399,103 @@ pub fn evaluate(
             });
         }
     }
+    associate(&plan, &changes, &mut planned);
     super::arm::keep_computed(&mut planned.documents, &existing);
     Ok(planned)
+}
+
+/// A standalone `azurerm_network_security_rule` joins its NSG's `securityRules` (planned
+/// here or existing), replacing a rule of the same name.
+fn add_rule(plan: &Plan, c: &Change, planned: &mut Planned) {
+    let Some(rule_id) = plan.ids.get(&c.address) else {
+        return;
+    };
+    let Some((nsg, _)) = rule_id.rsplit_once("/securityRules/") else {
+        return;
+    };
+    let key = nsg.to_ascii_lowercase();
+    let index = match planned.documents.iter().position(|d| {
+        d.document["id"]
+            .as_str()
+            .is_some_and(|i| i.eq_ignore_ascii_case(&key))
+    }) {
+        Some(i) => i,
+        None => match plan.existing.get(&key) {
+            Some(existing) => {
+                planned.documents.push(PlannedDocument {
+                    document: existing.clone(),
+                    pointer: c.pointer.clone(),
+                });
+                planned.documents.len() - 1
+            }
+            None => return,
+        },
+    };
+    let mut rule = security_rule(&c.after);
+    rule["id"] = Value::String(rule_id.clone());
+    let name = rule["name"].clone();
+    let document = &mut planned.documents[index].document;
+    let Some(props) = document
+        .as_object_mut()
+        .map(|d| d.entry("properties").or_insert_with(|| json!({})))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let rules = props.entry("securityRules").or_insert_with(|| json!([]));
+    if let Some(list) = rules.as_array_mut() {
+        list.retain(|r| r["name"] != name);
+        list.push(rule);
+    }
+}
+
+/// `azurerm_subnet_network_security_group_association` and `…_route_table_association` set
+/// a property of a subnet that is planned here or exists already.
+fn associate(plan: &Plan, changes: &[Change], planned: &mut Planned) {
+    for c in changes {
+        if c.kind == "azurerm_network_security_rule" {
+            add_rule(plan, c, planned);
+            continue;
+        }
+        let (property, target) = match c.kind.as_str() {
+            "azurerm_subnet_network_security_group_association" => {
+                ("networkSecurityGroup", "network_security_group_id")
+            }
+            "azurerm_subnet_route_table_association" => ("routeTable", "route_table_id"),
+            _ => continue,
+        };
+        let (Some(subnet), Some(value)) = (plan.text(c, &["subnet_id"]), plan.text(c, &[target]))
+        else {
+            continue;
+        };
+        let key = subnet.to_ascii_lowercase();
+        let at = planned.documents.iter().position(|d| {
+            d.document["id"]
+                .as_str()
+                .is_some_and(|i| i.eq_ignore_ascii_case(&key))
+        });
+        let index = match at {
+            Some(i) => i,
+            None => match plan.existing.get(&key) {
+                Some(existing) => {
+                    planned.documents.push(PlannedDocument {
+                        document: existing.clone(),
+                        pointer: c.pointer.clone(),
+                    });
+                    planned.documents.len() - 1
+                }
+                None => continue,
+            },
+        };
+        let document = &mut planned.documents[index].document;
+        if let Some(props) = document
+            .as_object_mut()
+            .map(|d| d.entry("properties").or_insert_with(|| json!({})))
+            .and_then(Value::as_object_mut)
+        {
+            props.insert(property.into(), json!({"id": value}));
+        }
+    }
 }
 
 fn base(id: &str, arm: &str, location: Value) -> Map<String, Value> {
@@ -394,6 +519,7 @@ fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Ve
     };
     let v = |path: &[&str]| plan.value(c, path);
     let mut doc = base(id, arm, v(&["location"]));
+    let mut extra: Vec<Value> = Vec::new();
     let existing = plan.existing.get(&id.to_ascii_lowercase());
     let properties = match c.kind.as_str() {
         "azurerm_linux_web_app" | "azurerm_linux_function_app" => {
@@ -602,6 +728,18 @@ fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Ve
             json!({"reserved": plan.text(c, &["os_type"]).as_deref() == Some("Linux"), "maximumElasticWorkerCount": v(&["maximum_elastic_worker_count"])})
         }
         "azurerm_container_registry" => {
+            // Each geo-replication is a replica region with its own data endpoint.
+            let replicas: Vec<Value> = v(&["georeplications"])
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|g| g.get("location").and_then(Value::as_str))
+                .map(|l| {
+                    let region = crate::facts::normalize_location(l);
+                    json!({"id": format!("{id}/replications/{region}"), "name": region, "type": "Microsoft.ContainerRegistry/registries/replications", "location": region, "properties": {}})
+                })
+                .collect();
+            extra.extend(replicas);
             doc.insert("sku".into(), json!({"name": v(&["sku"])}));
             let name = doc["name"]
                 .as_str()
@@ -715,6 +853,27 @@ fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Ve
             };
             json!({"principalId": field("principalId", "principal_id"), "clientId": field("clientId", "client_id"), "tenantId": field("tenantId", "tenant_id")})
         }
+        "azurerm_network_security_group" => json!({
+            "securityRules": v(&["security_rule"]).as_array().into_iter().flatten().map(|r| {
+                let mut rule = security_rule(r);
+                let name = rule["name"].as_str().unwrap_or_default().to_string();
+                rule["id"] = Value::String(format!("{id}/securityRules/{name}"));
+                rule
+            }).collect::<Vec<_>>(),
+        }),
+        // Joined to its NSG by `add_rule`.
+        "azurerm_network_security_rule" => return Vec::new(),
+        "azurerm_route_table" => json!({
+            "routes": v(&["route"]).as_array().into_iter().flatten().map(|r| json!({
+                "name": r.get("name").cloned().unwrap_or(Value::Null),
+                "id": format!("{id}/routes/{}", r.get("name").and_then(Value::as_str).unwrap_or_default()),
+                "properties": {
+                    "addressPrefix": r.get("address_prefix").cloned().unwrap_or(Value::Null),
+                    "nextHopType": r.get("next_hop_type").cloned().unwrap_or(Value::Null),
+                    "nextHopIpAddress": r.get("next_hop_in_ip_address").cloned().unwrap_or(Value::Null),
+                },
+            })).collect::<Vec<_>>(),
+        }),
         "azurerm_role_assignment" => {
             let new_principal = v(&["principal_id"])
                 .as_str()
@@ -734,5 +893,7 @@ fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Ve
         _ => return Vec::new(),
     };
     doc.insert("properties".into(), properties);
-    vec![Value::Object(doc)]
+    let mut all = vec![Value::Object(doc)];
+    all.append(&mut extra);
+    all
 }
