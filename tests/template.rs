@@ -889,3 +889,48 @@ fn a_terraform_plan_with_an_nsg_and_a_route_table_on_the_integration_subnet() {
         message(&report, "NET-006")
     );
 }
+
+#[test]
+fn a_swift_connection_gives_the_app_its_integration_subnet() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut plan = load("terraform-plan.json");
+    // The app without virtual_network_subnet_id, joined by the older resource instead.
+    for change in plan["resource_changes"].as_array_mut().unwrap() {
+        if change["type"] == "azurerm_linux_web_app" {
+            change["change"]["after_unknown"]
+                .as_object_mut()
+                .unwrap()
+                .remove("virtual_network_subnet_id");
+        }
+    }
+    for r in plan["configuration"]["root_module"]["resources"]
+        .as_array_mut()
+        .unwrap()
+    {
+        if r["type"] == "azurerm_linux_web_app" {
+            r["expressions"]
+                .as_object_mut()
+                .unwrap()
+                .remove("virtual_network_subnet_id");
+        }
+    }
+    let path = write(dir.path(), "no-subnet.json", &plan);
+    let (code, report, _) = verify_plan(&path, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(common::roots(&report), ["APP-003"]);
+    add_to_plan(
+        &mut plan,
+        &[(
+            "azurerm_app_service_virtual_network_swift_connection",
+            "web",
+            json!({}),
+            json!({"id": true, "app_service_id": true, "subnet_id": true}),
+            json!({"app_service_id": {"references": ["azurerm_linux_web_app.web.id", "azurerm_linux_web_app.web"]},
+               "subnet_id": {"references": ["azurerm_subnet.integration.id", "azurerm_subnet.integration"]}}),
+        )],
+    );
+    let path = write(dir.path(), "swift.json", &plan);
+    let (code, report, text) = verify_plan(&path, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(status(&report, "APP-003"), "pass");
+}

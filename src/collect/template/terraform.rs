@@ -450,22 +450,36 @@ fn add_rule(plan: &Plan, c: &Change, planned: &mut Planned) {
 }
 
 /// `azurerm_subnet_network_security_group_association` and `…_route_table_association` set
-/// a property of a subnet that is planned here or exists already.
+/// a property of a subnet, `azurerm_app_service_virtual_network_swift_connection` the
+/// integration subnet of an app — planned here or existing already.
 fn associate(plan: &Plan, changes: &[Change], planned: &mut Planned) {
     for c in changes {
         if c.kind == "azurerm_network_security_rule" {
             add_rule(plan, c, planned);
             continue;
         }
-        let (property, target) = match c.kind.as_str() {
-            "azurerm_subnet_network_security_group_association" => {
-                ("networkSecurityGroup", "network_security_group_id")
-            }
-            "azurerm_subnet_route_table_association" => ("routeTable", "route_table_id"),
+        // (the document it changes, the property, the value).
+        let (subnet, property, value) = match c.kind.as_str() {
+            "azurerm_subnet_network_security_group_association" => (
+                plan.text(c, &["subnet_id"]),
+                "networkSecurityGroup",
+                plan.text(c, &["network_security_group_id"])
+                    .map(|v| json!({"id": v})),
+            ),
+            "azurerm_subnet_route_table_association" => (
+                plan.text(c, &["subnet_id"]),
+                "routeTable",
+                plan.text(c, &["route_table_id"]).map(|v| json!({"id": v})),
+            ),
+            // The older way to give an app its integration subnet.
+            "azurerm_app_service_virtual_network_swift_connection" => (
+                plan.text(c, &["app_service_id"]),
+                "virtualNetworkSubnetId",
+                plan.text(c, &["subnet_id"]).map(Value::String),
+            ),
             _ => continue,
         };
-        let (Some(subnet), Some(value)) = (plan.text(c, &["subnet_id"]), plan.text(c, &[target]))
-        else {
+        let (Some(subnet), Some(value)) = (subnet, value) else {
             continue;
         };
         let key = subnet.to_ascii_lowercase();
@@ -493,7 +507,7 @@ fn associate(plan: &Plan, changes: &[Change], planned: &mut Planned) {
             .map(|d| d.entry("properties").or_insert_with(|| json!({})))
             .and_then(Value::as_object_mut)
         {
-            props.insert(property.into(), json!({"id": value}));
+            props.insert(property.into(), value);
         }
     }
 }
