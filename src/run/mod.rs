@@ -45,7 +45,8 @@ pub struct Loaded {
     pub origins: Vec<(String, String)>,
     /// The app's registry credentials, for `--use-app-credentials` (live only).
     pub app_credentials: Option<probe::AppCredentials>,
-    /// The documents as read, by normalised id (what a template's `reference()` sees).
+    /// The documents as read, by normalised id (what a template's `reference()` sees);
+    /// the template evaluation takes them.
     pub documents: std::collections::BTreeMap<String, serde_json::Value>,
 }
 

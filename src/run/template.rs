@@ -15,6 +15,7 @@ use crate::collect::template::terraform;
 use crate::collect::template::{DEFERRED, DeploymentScope};
 use crate::error::InputError;
 use crate::facts::ArmId;
+use crate::facts::inventory::type_from_id;
 
 /// What the template added to a run.
 pub struct Applied {
@@ -24,7 +25,12 @@ pub struct Applied {
     pub findings: TemplateFindings,
 }
 
-/// The most frequent value, when it is the only one.
+/// A web app's own id (not a slot's, not a child's).
+fn is_site(id: &str) -> bool {
+    type_from_id(id).is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Web/sites"))
+}
+
+/// The one value the documents agree on; an error naming them when they differ.
 fn single(
     values: impl Iterator<Item = String>,
     what: &str,
@@ -95,9 +101,7 @@ fn scope(
         None => {
             let sites: Vec<String> = documents
                 .iter()
-                .filter(|(id, _)| {
-                    id.contains("/providers/microsoft.web/sites/") && id.matches('/').count() == 8
-                })
+                .filter(|(id, _)| is_site(id))
                 .map(|(id, _)| ArmId::parse(id).resource_group)
                 .collect();
             let group = match single(
@@ -184,7 +188,7 @@ pub fn apply(args: &VerifyArgs, loaded: &mut Loaded) -> Result<Option<Applied>, 
                 template,
                 &args.parameter_files,
                 scope,
-                loaded.documents.clone(),
+                std::mem::take(&mut loaded.documents),
             )?;
             (template, planned)
         }
@@ -192,7 +196,7 @@ pub fn apply(args: &VerifyArgs, loaded: &mut Loaded) -> Result<Option<Applied>, 
             let scope = scope(args, &loaded.documents, true)?;
             (
                 plan,
-                terraform::evaluate(plan, scope, loaded.documents.clone())?,
+                terraform::evaluate(plan, scope, std::mem::take(&mut loaded.documents))?,
             )
         }
         (None, None) => return Ok(None),
@@ -203,10 +207,7 @@ pub fn apply(args: &VerifyArgs, loaded: &mut Loaded) -> Result<Option<Applied>, 
         loaded.origins.retain(|(known, _)| known != id);
         loaded.origins.push((id.clone(), display.clone()));
     }
-    let sites: Vec<&String> = ids
-        .iter()
-        .filter(|id| id.contains("/providers/microsoft.web/sites/") && id.matches('/').count() == 8)
-        .collect();
+    let sites: Vec<&String> = ids.iter().filter(|id| is_site(id)).collect();
     loaded.source.kind = match (loaded.source.kind, args.terraform_plan.is_some()) {
         ("empty", true) => "terraform-plan",
         ("empty", false) => "template",

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use super::eval::{Context, DEFERRED, DeploymentScope, Val, World, kind};
+use super::eval::{Context, DEFERRED, DeploymentScope, Val, World, kind, runtime_value};
 use crate::error::InputError;
 
 /// A document the deployment creates, and where in the template it comes from.
@@ -327,35 +327,9 @@ impl<'a> Evaluator<'a> {
                 .and_then(Value::as_str)
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            let count = match context
-                .value(copy.get("count").unwrap_or(&Value::Null))
-                .map_err(|e| error(file, &format!("{pointer}.copy.count"), e))?
-            {
-                Val::Known(Value::Number(n)) => match n.as_u64() {
-                    Some(c) if c <= 800 => c,
-                    _ => {
-                        return Err(error(
-                            file,
-                            &format!("{pointer}.copy.count"),
-                            format!("the count is {n}: ARM allows 0 to 800 copies"),
-                        ));
-                    }
-                },
-                Val::Known(other) => {
-                    return Err(error(
-                        file,
-                        &format!("{pointer}.copy.count"),
-                        format!("the count is {}, not an integer", kind(&other)),
-                    ));
-                }
-                Val::Deferred(d) => {
-                    return Err(error(
-                        file,
-                        &format!("{pointer}.copy.count"),
-                        format!("the count depends on a value known only after deployment ({d})"),
-                    ));
-                }
-            };
+            let count = context
+                .copy_count(copy.get("count").unwrap_or(&Value::Null), "the count")
+                .map_err(|e| error(file, &format!("{pointer}.copy.count"), e))?;
             let mut single = r.clone();
             if let Some(o) = single.as_object_mut() {
                 o.remove("copy");
@@ -562,8 +536,6 @@ impl<'a> Evaluator<'a> {
     ) {
         let existing = self.world.existing.get(&id.to_ascii_lowercase()).cloned();
         let lower = resource_type.to_ascii_lowercase();
-        let deferred =
-            |path: &str| Value::String(format!("{DEFERRED}{}#{path}", id.to_ascii_lowercase()));
         // Sub-resources written inline get the ids ARM gives them.
         for (list, child) in [
             ("subnets", "subnets"),
@@ -597,14 +569,9 @@ impl<'a> Evaluator<'a> {
             "microsoft.managedidentity/userassignedidentities" => {
                 let props = ensure_object(document, "properties");
                 for key in ["principalId", "clientId", "tenantId"] {
-                    let known = existing
-                        .as_ref()
-                        .and_then(|e| e.pointer(&format!("/properties/{key}")))
-                        .cloned();
-                    props.insert(
-                        key.into(),
-                        known.unwrap_or_else(|| deferred(&format!("properties.{key}"))),
-                    );
+                    let value =
+                        runtime_value(&self.world.existing, id, &format!("properties.{key}"));
+                    props.insert(key.into(), value);
                 }
             }
             "microsoft.network/privateendpoints" if existing.is_none() => {
@@ -657,9 +624,7 @@ impl<'a> Evaluator<'a> {
                     ));
                 }
             }
-            "microsoft.web/sites" => {
-                self.complete_site(document, id, existing.as_ref(), raw, pointer)
-            }
+            "microsoft.web/sites" => self.complete_site(document, id, raw, pointer),
             "microsoft.web/sites/config" => {
                 // A config/web redeploy updates the listed properties of the existing config.
                 if id.to_ascii_lowercase().ends_with("/config/web")
@@ -693,14 +658,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn complete_site(
-        &mut self,
-        document: &mut Value,
-        id: &str,
-        existing: Option<&Value>,
-        raw: &Value,
-        pointer: &str,
-    ) {
+    fn complete_site(&mut self, document: &mut Value, id: &str, raw: &Value, pointer: &str) {
         // The identity: ARM assigns principal ids; a redeploy keeps them.
         if let Some(identity) = document.get_mut("identity").and_then(Value::as_object_mut) {
             let kind = identity
@@ -709,38 +667,14 @@ impl<'a> Evaluator<'a> {
                 .unwrap_or("")
                 .to_ascii_lowercase();
             if kind.contains("systemassigned") && !identity.contains_key("principalId") {
-                let known = existing
-                    .and_then(|e| e.pointer("/identity/principalId"))
-                    .cloned();
                 identity.insert(
                     "principalId".into(),
-                    known.unwrap_or_else(|| {
-                        Value::String(format!(
-                            "{DEFERRED}{}#identity.principalId",
-                            id.to_ascii_lowercase()
-                        ))
-                    }),
+                    runtime_value(&self.world.existing, id, "identity.principalId"),
                 );
             }
             if let Some(Value::Object(assigned)) = identity.get_mut("userAssignedIdentities") {
                 for (uami, value) in assigned.iter_mut() {
-                    let current = self.world.existing.get(&uami.to_ascii_lowercase());
-                    let mut entry = Map::new();
-                    for key in ["principalId", "clientId"] {
-                        let known = current
-                            .and_then(|c| c.pointer(&format!("/properties/{key}")))
-                            .cloned();
-                        entry.insert(
-                            key.into(),
-                            known.unwrap_or_else(|| {
-                                Value::String(format!(
-                                    "{DEFERRED}{}#properties.{key}",
-                                    uami.to_ascii_lowercase()
-                                ))
-                            }),
-                        );
-                    }
-                    *value = Value::Object(entry);
+                    *value = user_assigned_entry(&self.world.existing, uami);
                 }
             }
         }
@@ -845,6 +779,15 @@ impl<'a> Evaluator<'a> {
             ));
         }
     }
+}
+
+/// A site's `userAssignedIdentities` entry for `uami`: its principalId and clientId, known
+/// from the identity's document or deferred.
+pub fn user_assigned_entry(existing: &BTreeMap<String, Value>, uami: &str) -> Value {
+    json!({
+        "principalId": runtime_value(existing, uami, "properties.principalId"),
+        "clientId": runtime_value(existing, uami, "properties.clientId"),
+    })
 }
 
 /// An evaluation error at `pointer`: the evaluator prefixes the path inside the value

@@ -20,6 +20,19 @@ use super::expr::{self, Expr, Parsed};
 /// The prefix of a deferred value inside a planned document.
 pub const DEFERRED: &str = "(known after deployment) ";
 
+/// A runtime value of resource `id` at `path` (`identity.principalId`,
+/// `properties.clientId`): from the resource's existing document when it has it, else
+/// deferred under its canonical name, so every reference to it compares equal.
+pub fn runtime_value(existing: &BTreeMap<String, Value>, id: &str, path: &str) -> Value {
+    let key = id.to_ascii_lowercase();
+    existing
+        .get(&key)
+        .and_then(|d| d.pointer(&format!("/{}", path.replace('.', "/"))))
+        .filter(|v| !v.is_null())
+        .cloned()
+        .unwrap_or_else(|| Value::String(format!("{DEFERRED}{key}#{path}")))
+}
+
 /// Is this document string a deferred value?
 pub fn is_deferred(text: &str) -> bool {
     text.starts_with(DEFERRED)
@@ -135,29 +148,23 @@ impl<'w> Context<'w> {
         }
     }
 
+    /// A copy loop's count, bounded as ARM bounds it; `what` names it in errors.
+    pub fn copy_count(&self, count: &Value, what: &str) -> Result<u64, String> {
+        match self.value(count)? {
+            Val::Known(Value::Number(n)) => match n.as_u64() {
+                Some(c) if c <= 800 => Ok(c),
+                _ => Err(format!("{what} is {n}: ARM allows 0 to 800 copies")),
+            },
+            Val::Known(other) => Err(format!("{what} is {}, not an integer", kind(&other))),
+            Val::Deferred(d) => Err(format!(
+                "{what} depends on a value known only after deployment ({d})"
+            )),
+        }
+    }
+
     /// `count` evaluations of `input` with `copyIndex('name')` set.
     fn copy_array(&self, name: &str, count: &Value, input: &Value) -> Result<Val, String> {
-        let n = match self.value(count)? {
-            Val::Known(Value::Number(n)) => match n.as_u64() {
-                Some(c) if c <= 800 => c,
-                _ => {
-                    return Err(format!(
-                        "the count of `{name}` is {n}: ARM allows 0 to 800 copies"
-                    ));
-                }
-            },
-            Val::Known(other) => {
-                return Err(format!(
-                    "the count of `{name}` is {}, not an integer",
-                    kind(&other)
-                ));
-            }
-            Val::Deferred(d) => {
-                return Err(format!(
-                    "the count of `{name}` depends on a value known only after deployment ({d})"
-                ));
-            }
-        };
+        let n = self.copy_count(count, &format!("the count of `{name}`"))?;
         let key = name.to_ascii_lowercase();
         let mut items = Vec::new();
         for i in 0..n {

@@ -11,8 +11,9 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
+use super::arm::user_assigned_entry;
 use super::arm::{Planned, PlannedDocument, TemplateFindings};
-use super::eval::{DEFERRED, DeploymentScope};
+use super::eval::{DEFERRED, DeploymentScope, is_deferred, runtime_value};
 use crate::checks::roles::BUILT_IN;
 use crate::error::InputError;
 
@@ -214,6 +215,30 @@ impl Plan<'_> {
         }
     }
 
+    /// A list of resource ids: known, or (known after apply) resolved through the
+    /// configuration's references to other planned resources (`identity_ids = [x.id]`).
+    fn ids_at(&self, c: &Change, path: &[&str]) -> Vec<Value> {
+        if let Value::Array(items) = self.value(c, path) {
+            return items;
+        }
+        let dotted: Vec<&str> = path
+            .iter()
+            .copied()
+            .filter(|p| p.parse::<usize>().is_err())
+            .collect();
+        let prefix = module_prefix(&c.address);
+        self.expression(c, &dotted.join("."))
+            .and_then(|e| e.get("references"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter_map(|r| r.strip_suffix(".id"))
+            .filter_map(|t| self.ids.get(&format!("{prefix}{t}")))
+            .map(|i| Value::String(i.clone()))
+            .collect()
+    }
+
     fn text(&self, c: &Change, path: &[&str]) -> Option<String> {
         self.value(c, path).as_str().map(str::to_string)
     }
@@ -240,18 +265,14 @@ impl Plan<'_> {
             let Some(id) = self.ids.get(&format!("{prefix}{target}")) else {
                 continue;
             };
-            let existing = self.existing.get(&id.to_ascii_lowercase());
-            let field = |key: &str, canonical: &str| {
-                existing
-                    .and_then(|e| e.pointer(key))
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("{DEFERRED}{}#{canonical}", id.to_ascii_lowercase()))
+            let field = |path: &str| match runtime_value(self.existing, id, path) {
+                Value::String(s) => s,
+                other => other.to_string(),
             };
             return Some(match attribute {
                 "id" => id.clone(),
-                "principal_id" => field("/properties/principalId", "properties.principalId"),
-                "client_id" => field("/properties/clientId", "properties.clientId"),
+                "principal_id" => field("properties.principalId"),
+                "client_id" => field("properties.clientId"),
                 "name" => id.rsplit('/').next().unwrap_or_default().to_string(),
                 _ => continue,
             });
@@ -404,6 +425,37 @@ pub fn evaluate(
     Ok(planned)
 }
 
+/// The `properties` of the document with `id`: planned here, or the existing one taken into
+/// the plan (an association or a standalone rule changes a resource the plan does not).
+fn properties_of<'p>(
+    plan: &Plan,
+    planned: &'p mut Planned,
+    id: &str,
+    pointer: &str,
+) -> Option<&'p mut Map<String, Value>> {
+    let at = planned.documents.iter().position(|d| {
+        d.document["id"]
+            .as_str()
+            .is_some_and(|i| i.eq_ignore_ascii_case(id))
+    });
+    let index = match at {
+        Some(i) => i,
+        None => {
+            let existing = plan.existing.get(&id.to_ascii_lowercase())?;
+            planned.documents.push(PlannedDocument {
+                document: existing.clone(),
+                pointer: pointer.to_string(),
+            });
+            planned.documents.len() - 1
+        }
+    };
+    planned.documents[index]
+        .document
+        .as_object_mut()
+        .map(|d| d.entry("properties").or_insert_with(|| json!({})))
+        .and_then(Value::as_object_mut)
+}
+
 /// A standalone `azurerm_network_security_rule` joins its NSG's `securityRules` (planned
 /// here or existing), replacing a rule of the same name.
 fn add_rule(plan: &Plan, c: &Change, planned: &mut Planned) {
@@ -413,33 +465,10 @@ fn add_rule(plan: &Plan, c: &Change, planned: &mut Planned) {
     let Some((nsg, _)) = rule_id.rsplit_once("/securityRules/") else {
         return;
     };
-    let key = nsg.to_ascii_lowercase();
-    let index = match planned.documents.iter().position(|d| {
-        d.document["id"]
-            .as_str()
-            .is_some_and(|i| i.eq_ignore_ascii_case(&key))
-    }) {
-        Some(i) => i,
-        None => match plan.existing.get(&key) {
-            Some(existing) => {
-                planned.documents.push(PlannedDocument {
-                    document: existing.clone(),
-                    pointer: c.pointer.clone(),
-                });
-                planned.documents.len() - 1
-            }
-            None => return,
-        },
-    };
     let mut rule = security_rule(&c.after);
     rule["id"] = Value::String(rule_id.clone());
     let name = rule["name"].clone();
-    let document = &mut planned.documents[index].document;
-    let Some(props) = document
-        .as_object_mut()
-        .map(|d| d.entry("properties").or_insert_with(|| json!({})))
-        .and_then(Value::as_object_mut)
-    else {
+    let Some(props) = properties_of(plan, planned, nsg, &c.pointer) else {
         return;
     };
     let rules = props.entry("securityRules").or_insert_with(|| json!([]));
@@ -459,7 +488,7 @@ fn associate(plan: &Plan, changes: &[Change], planned: &mut Planned) {
             continue;
         }
         // (the document it changes, the property, the value).
-        let (subnet, property, value) = match c.kind.as_str() {
+        let (target, property, value) = match c.kind.as_str() {
             "azurerm_subnet_network_security_group_association" => (
                 plan.text(c, &["subnet_id"]),
                 "networkSecurityGroup",
@@ -479,34 +508,10 @@ fn associate(plan: &Plan, changes: &[Change], planned: &mut Planned) {
             ),
             _ => continue,
         };
-        let (Some(subnet), Some(value)) = (subnet, value) else {
+        let (Some(target), Some(value)) = (target, value) else {
             continue;
         };
-        let key = subnet.to_ascii_lowercase();
-        let at = planned.documents.iter().position(|d| {
-            d.document["id"]
-                .as_str()
-                .is_some_and(|i| i.eq_ignore_ascii_case(&key))
-        });
-        let index = match at {
-            Some(i) => i,
-            None => match plan.existing.get(&key) {
-                Some(existing) => {
-                    planned.documents.push(PlannedDocument {
-                        document: existing.clone(),
-                        pointer: c.pointer.clone(),
-                    });
-                    planned.documents.len() - 1
-                }
-                None => continue,
-            },
-        };
-        let document = &mut planned.documents[index].document;
-        if let Some(props) = document
-            .as_object_mut()
-            .map(|d| d.entry("properties").or_insert_with(|| json!({})))
-            .and_then(Value::as_object_mut)
-        {
+        if let Some(props) = properties_of(plan, planned, &target, &c.pointer) {
             props.insert(property.into(), value);
         }
     }
@@ -534,7 +539,6 @@ fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Ve
     let v = |path: &[&str]| plan.value(c, path);
     let mut doc = base(id, arm, v(&["location"]));
     let mut extra: Vec<Value> = Vec::new();
-    let existing = plan.existing.get(&id.to_ascii_lowercase());
     let properties = match c.kind.as_str() {
         "azurerm_linux_web_app" | "azurerm_linux_function_app" => {
             let identity_type = plan.text(c, &["identity", "0", "type"]).unwrap_or_default();
@@ -545,53 +549,15 @@ fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Ve
                     Value::String(identity_type.replace(", ", ",")),
                 );
                 if identity_type.contains("SystemAssigned") {
-                    let principal = existing
-                        .and_then(|e| e.pointer("/identity/principalId"))
-                        .cloned()
-                        .unwrap_or_else(|| {
-                            Value::String(format!(
-                                "{DEFERRED}{}#identity.principalId",
-                                id.to_ascii_lowercase()
-                            ))
-                        });
-                    identity.insert("principalId".into(), principal);
+                    identity.insert(
+                        "principalId".into(),
+                        runtime_value(plan.existing, id, "identity.principalId"),
+                    );
                 }
-                let ids = match v(&["identity", "0", "identity_ids"]) {
-                    Value::Array(items) => items,
-                    _ => plan
-                        .expression(c, "identity.identity_ids")
-                        .and_then(|e| e.get("references"))
-                        .and_then(Value::as_array)
-                        .map(|refs| {
-                            refs.iter()
-                                .filter_map(Value::as_str)
-                                .filter_map(|r| r.strip_suffix(".id"))
-                                .filter_map(|t| {
-                                    plan.ids.get(&format!("{}{t}", module_prefix(&c.address)))
-                                })
-                                .map(|i| Value::String(i.clone()))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                };
+                let ids = plan.ids_at(c, &["identity", "0", "identity_ids"]);
                 let mut assigned = Map::new();
                 for uami in ids.iter().filter_map(Value::as_str) {
-                    let current = plan.existing.get(&uami.to_ascii_lowercase());
-                    let field = |key: &str| {
-                        current
-                            .and_then(|e| e.pointer(&format!("/properties/{key}")))
-                            .cloned()
-                            .unwrap_or_else(|| {
-                                Value::String(format!(
-                                    "{DEFERRED}{}#properties.{key}",
-                                    uami.to_ascii_lowercase()
-                                ))
-                            })
-                    };
-                    assigned.insert(
-                        uami.to_string(),
-                        json!({"principalId": field("principalId"), "clientId": field("clientId")}),
-                    );
+                    assigned.insert(uami.to_string(), user_assigned_entry(plan.existing, uami));
                 }
                 if !assigned.is_empty() {
                     identity.insert("userAssignedIdentities".into(), Value::Object(assigned));
@@ -810,24 +776,8 @@ fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Ve
             };
             let mut docs = Vec::new();
             if let Some(group) = plan.text(c, &["private_dns_zone_group", "0", "name"]) {
-                let zones = match v(&["private_dns_zone_group", "0", "private_dns_zone_ids"]) {
-                    Value::Array(z) => z,
-                    _ => plan
-                        .expression(c, "private_dns_zone_group.private_dns_zone_ids")
-                        .and_then(|e| e.get("references"))
-                        .and_then(Value::as_array)
-                        .map(|refs| {
-                            refs.iter()
-                                .filter_map(Value::as_str)
-                                .filter_map(|r| r.strip_suffix(".id"))
-                                .filter_map(|t| {
-                                    plan.ids.get(&format!("{}{t}", module_prefix(&c.address)))
-                                })
-                                .map(|i| Value::String(i.clone()))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                };
+                let zones =
+                    plan.ids_at(c, &["private_dns_zone_group", "0", "private_dns_zone_ids"]);
                 let configs: Vec<Value> = zones
                     .iter()
                     .filter_map(Value::as_str)
@@ -853,17 +803,13 @@ fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Ve
             "aRecords": v(&["records"]).as_array().into_iter().flatten().map(|ip| json!({"ipv4Address": ip})).collect::<Vec<_>>(),
         }),
         "azurerm_user_assigned_identity" => {
+            // The existing identity's ids, else the plan's, else deferred.
             let field = |key: &str, attr: &str| {
-                existing
-                    .and_then(|e| e.pointer(&format!("/properties/{key}")))
-                    .cloned()
-                    .or_else(|| c.after.get(attr).filter(|v| !v.is_null()).cloned())
-                    .unwrap_or_else(|| {
-                        Value::String(format!(
-                            "{DEFERRED}{}#properties.{key}",
-                            id.to_ascii_lowercase()
-                        ))
-                    })
+                let value = runtime_value(plan.existing, id, &format!("properties.{key}"));
+                match c.after.get(attr).filter(|v| !v.is_null()) {
+                    Some(planned) if value.as_str().is_some_and(is_deferred) => planned.clone(),
+                    _ => value,
+                }
             };
             json!({"principalId": field("principalId", "principal_id"), "clientId": field("clientId", "client_id"), "tenantId": field("tenantId", "tenant_id")})
         }
