@@ -7,7 +7,6 @@ mod common;
 #[path = "common/fake_arm.rs"]
 mod fake_arm;
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -40,20 +39,6 @@ fn live_verify(fake: &FakeArm, extra: &[&str]) -> (i32, Value, String) {
     let report = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("not a report ({e}): {stdout}\n{stderr}"));
     (output.status.code().unwrap(), report, stderr)
-}
-
-fn statuses(report: &Value) -> BTreeMap<String, String> {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| {
-            (
-                c["id"].as_str().unwrap().to_string(),
-                c["status"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
 }
 
 /// Only reads, and each document at most once.

@@ -13,7 +13,7 @@ mod registry;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use common::{check, pullpath, status};
+use common::{check, message, pullpath, roots, status, statuses};
 use registry::{
     ADMIN_PASSWORD, ADMIN_USER, CUSTOM, CUSTOM_PASSWORD, CUSTOM_USER, DATA, DnsView,
     IDENTITY_HEADER, LOGIN, NO_ROLE_OID, Options, Stack,
@@ -23,13 +23,23 @@ use serde_json::Value;
 /// Runs the binary with the dial guard on, the stack's identity endpoint, no Docker config
 /// of the machine's, and the password (if any) on stdin.
 fn run(stack: &Stack, args: &[&str], stdin: Option<&str>) -> (i32, Value, String) {
+    run_allowing(stack, "127.0.0.0/8", args, stdin)
+}
+
+/// `run` with the dial guard allowing only `allow`.
+fn run_allowing(
+    stack: &Stack,
+    allow: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (i32, Value, String) {
     let home = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("pullpath"));
     command
         .current_dir(common::root())
         .env("NO_COLOR", "1")
         .env("RUST_BACKTRACE", "0")
-        .env("PULLPATH_DIAL_ALLOW", "127.0.0.0/8")
+        .env("PULLPATH_DIAL_ALLOW", allow)
         .env("HOME", home.path())
         .env_remove("DOCKER_CONFIG")
         .env_remove("WEBSITE_SITE_NAME")
@@ -66,6 +76,16 @@ fn run(stack: &Stack, args: &[&str], stdin: Option<&str>) -> (i32, Value, String
 }
 
 fn probe(stack: &Stack, image: &str, extra: &[&str], stdin: Option<&str>) -> (i32, Value, String) {
+    probe_allowing(stack, "127.0.0.0/8", image, extra, stdin)
+}
+
+fn probe_allowing(
+    stack: &Stack,
+    allow: &str,
+    image: &str,
+    extra: &[&str],
+    stdin: Option<&str>,
+) -> (i32, Value, String) {
     let dns = stack.dns.to_string();
     let ca = stack.ca.display().to_string();
     let mut args = vec![
@@ -81,42 +101,7 @@ fn probe(stack: &Stack, image: &str, extra: &[&str], stdin: Option<&str>) -> (i3
         "json",
     ];
     args.extend_from_slice(extra);
-    run(stack, &args, stdin)
-}
-
-fn message(report: &Value, id: &str) -> String {
-    check(report, id)["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn statuses(report: &Value) -> Vec<(String, String)> {
-    report["checks"]
-        .as_array()
-        .map(|checks| {
-            checks
-                .iter()
-                .map(|c| {
-                    (
-                        c["id"].as_str().unwrap_or_default().to_string(),
-                        c["status"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn roots(report: &Value) -> Vec<String> {
-    report["root_causes"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default()
+    run_allowing(stack, allow, &args, stdin)
 }
 
 fn image(repository: &str) -> String {
@@ -506,57 +491,15 @@ fn a_custom_registry_with_basic_auth_from_the_docker_config() {
 #[test]
 fn the_dial_guard_refuses_addresses_outside_its_ranges() {
     let stack = registry::acr(Options::default());
-    let dns = stack.dns.to_string();
-    let ca = stack.ca.display().to_string();
-    let home = tempfile::tempdir().unwrap();
-    let output = pullpath()
-        .env("PULLPATH_DIAL_ALLOW", "127.0.0.53/32")
-        .env("HOME", home.path())
-        .env_remove("IDENTITY_ENDPOINT")
-        .args([
-            "probe",
-            &image("hello"),
-            "--dns-server",
-            &dns,
-            "--ca-file",
-            &ca,
-            "-o",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "the DNS server itself is refused"
-    );
+    let (code, _, text) = probe_allowing(&stack, "127.0.0.53/32", &image("hello"), &[], None);
+    assert_eq!(code, 2, "the DNS server itself is refused");
     assert!(
-        String::from_utf8_lossy(&output.stderr)
-            .contains("PULLPATH_DIAL_ALLOW allows only 127.0.0.53/32")
+        text.contains("PULLPATH_DIAL_ALLOW allows only 127.0.0.53/32"),
+        "{text}"
     );
     let allow = format!("{}/32", stack.dns.ip());
-    let output = pullpath()
-        .env("PULLPATH_DIAL_ALLOW", &allow)
-        .env("HOME", home.path())
-        .env_remove("IDENTITY_ENDPOINT")
-        .args([
-            "probe",
-            &image("hello"),
-            "--dns-server",
-            &dns,
-            "--ca-file",
-            &ca,
-            "-o",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "refused connections are errors, not findings"
-    );
+    let (code, report, _) = probe_allowing(&stack, &allow, &image("hello"), &[], None);
+    assert_eq!(code, 3, "refused connections are errors, not findings");
     assert_eq!(status(&report, "PRB-003"), "error");
     assert!(message(&report, "PRB-003").contains("refused to connect"));
 }

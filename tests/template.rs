@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{check, pullpath, root, status};
+use common::{check, message, pullpath, root, status, statuses};
 use serde_json::{Value, json};
 
 const SUBSCRIPTION: &str = "6f1c9a3e-2b7d-4e5f-9a8b-1c2d3e4f5a6b";
@@ -49,11 +49,19 @@ fn verify(template: &Path, parameters: Option<&Path>, extra: &[&str]) -> (i32, V
     (output.status.code().unwrap_or(-1), report, text)
 }
 
-fn message(report: &Value, id: &str) -> String {
-    check(report, id)["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+/// `verify --snapshot examples/<example> --template T`, as JSON.
+fn verify_over(example: &str, template: &Path) -> (i32, Value, String) {
+    let output = pullpath()
+        .args(["verify", "--snapshot"])
+        .arg(common::example(example))
+        .arg("--template")
+        .arg(template)
+        .args(["-o", "json"])
+        .output()
+        .unwrap();
+    let text = common::all_output(&output);
+    let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (output.status.code().unwrap_or(-1), report, text)
 }
 
 fn resource<'a>(template: &'a mut Value, kind: &str) -> &'a mut Value {
@@ -266,21 +274,8 @@ fn a_template_over_an_existing_environment_rests_on_both() {
         }]
     });
     let path = write(dir.path(), "subnet.json", &t);
-    let output = pullpath()
-        .args(["verify", "--snapshot"])
-        .arg(common::example("healthy-system-identity"))
-        .arg("--template")
-        .arg(&path)
-        .args(["-o", "json"])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "{}",
-        common::all_output(&output)
-    );
+    let (code, report, text) = verify_over("healthy-system-identity", &path);
+    assert_eq!(code, 1, "{text}");
     assert_eq!(common::roots(&report), ["NET-002"]);
     assert!(
         check(&report, "NET-002")["rests_on"]
@@ -318,21 +313,8 @@ fn reference_to_an_existing_identity_resolves_from_the_environment() {
         }]
     });
     let path = write(dir.path(), "grant.json", &t);
-    let output = pullpath()
-        .args(["verify", "--snapshot"])
-        .arg(common::example("healthy-user-identity"))
-        .arg("--template")
-        .arg(&path)
-        .args(["-o", "json"])
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        common::all_output(&output)
-    );
+    let (code, report, text) = verify_over("healthy-user-identity", &path);
+    assert_eq!(code, 0, "{text}");
     assert_eq!(status(&report, "IAM-002"), "pass");
 }
 
@@ -357,19 +339,6 @@ fn language_version_2_and_nested_deployments_give_the_same_verdicts() {
         Some(&params),
         &[],
     );
-    let statuses = |r: &Value| -> Vec<(String, String)> {
-        r["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c["id"].as_str().unwrap().to_string(),
-                    c["status"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
     let path = write(
         dir.path(),
         "v2.json",

@@ -480,7 +480,8 @@ fn join(prefix: &str, path: &str) -> String {
     }
 }
 
-fn describe(value: &Value) -> &'static str {
+/// What kind of JSON value this is, for messages ("a string", "an array").
+pub(crate) fn describe(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

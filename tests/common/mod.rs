@@ -162,3 +162,31 @@ pub fn roots(report: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A check's message in a JSON report.
+#[allow(dead_code)]
+pub fn message(report: &Value, id: &str) -> String {
+    check(report, id)["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Every check's (id, status), in catalog order.
+#[allow(dead_code)]
+pub fn statuses(report: &Value) -> Vec<(String, String)> {
+    report["checks"]
+        .as_array()
+        .map(|checks| {
+            checks
+                .iter()
+                .map(|c| {
+                    (
+                        c["id"].as_str().unwrap_or_default().to_string(),
+                        c["status"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

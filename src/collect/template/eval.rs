@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::expr::{self, Expr, Parsed};
+pub(crate) use crate::collect::snapshot::describe as kind;
 
 /// The prefix of a deferred value inside a planned document.
 pub const DEFERRED: &str = "(known after deployment) ";
@@ -1003,17 +1004,6 @@ fn equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         _ => a == b,
-    }
-}
-
-pub fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
