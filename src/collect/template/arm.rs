@@ -574,28 +574,6 @@ impl<'a> Evaluator<'a> {
                     props.insert(key.into(), value);
                 }
             }
-            "microsoft.network/privateendpoints" if existing.is_none() => {
-                // Automatic connections are approved at creation when the deployer may
-                // approve them; manual ones wait for the registry's owner.
-                for (list, status) in [
-                    ("privateLinkServiceConnections", "Approved"),
-                    ("manualPrivateLinkServiceConnections", "Pending"),
-                ] {
-                    if let Some(Value::Array(items)) =
-                        document.pointer_mut(&format!("/properties/{list}"))
-                    {
-                        for item in items {
-                            if let Some(props) =
-                                item.get_mut("properties").and_then(Value::as_object_mut)
-                            {
-                                props.entry("privateLinkServiceConnectionState").or_insert_with(|| {
-                                    json!({"status": status, "description": "set when the deployment creates the endpoint"})
-                                });
-                            }
-                        }
-                    }
-                }
-            }
             "microsoft.containerregistry/registries" => {
                 let name = document["name"]
                     .as_str()
@@ -866,32 +844,44 @@ fn evaluate_keys(
     })
 }
 
-/// A redeployed resource keeps what ARM computes and the template does not set: read-only
-/// properties (an endpoint's `networkInterfaces`, a registry's connections, outbound
-/// addresses) stay from the existing document, and an endpoint's connections keep their
-/// approval state.
+/// Fills in what ARM computes and the deployment does not write. A private-link connection
+/// keeps the approval state it has (matched by name, else by target); a new one is approved
+/// at creation when automatic and pending when manual. A redeployed resource keeps its
+/// read-only properties (an endpoint's `networkInterfaces`, a registry's connections,
+/// outbound addresses) from the existing document.
 pub fn keep_computed(planned: &mut [PlannedDocument], existing: &BTreeMap<String, Value>) {
     for doc in planned {
         let id = doc.document["id"]
             .as_str()
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let Some(old) = existing.get(&id) else {
-            continue;
+        let old_props = existing
+            .get(&id)
+            .and_then(|old| old.get("properties"))
+            .and_then(Value::as_object);
+        let props = if old_props.is_some() {
+            ensure_object(&mut doc.document, "properties")
+        } else {
+            match doc
+                .document
+                .get_mut("properties")
+                .and_then(Value::as_object_mut)
+            {
+                Some(props) => props,
+                None => continue,
+            }
         };
-        let Some(Value::Object(old_props)) = old.get("properties") else {
-            continue;
-        };
-        let props = ensure_object(&mut doc.document, "properties");
         for list in [
             "privateLinkServiceConnections",
             "manualPrivateLinkServiceConnections",
         ] {
-            let (Some(Value::Array(new)), Some(Value::Array(before))) =
-                (props.get_mut(list), old_props.get(list))
-            else {
+            let Some(Value::Array(new)) = props.get_mut(list) else {
                 continue;
             };
+            let before: &[Value] = old_props
+                .and_then(|o| o.get(list))
+                .and_then(Value::as_array)
+                .map_or(&[], Vec::as_slice);
             for connection in new.iter_mut() {
                 let name = connection.get("name").cloned();
                 let target = connection
@@ -930,7 +920,7 @@ pub fn keep_computed(planned: &mut [PlannedDocument], existing: &BTreeMap<String
                 }
             }
         }
-        for (k, v) in old_props {
+        for (k, v) in old_props.into_iter().flatten() {
             props.entry(k.clone()).or_insert(v.clone());
         }
     }

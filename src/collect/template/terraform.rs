@@ -766,7 +766,6 @@ fn map(plan: &Plan, c: &Change, id: &str, findings: &mut TemplateFindings) -> Ve
                 "properties": {
                     "privateLinkServiceId": connection("private_connection_resource_id"),
                     "groupIds": connection("subresource_names"),
-                    "privateLinkServiceConnectionState": {"status": if manual { "Pending" } else { "Approved" }},
                 },
             });
             let (auto, manual_list) = if manual {
