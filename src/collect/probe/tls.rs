@@ -12,6 +12,7 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{self, CertificateError, ClientConfig, RootCertStore};
 
+use super::tcp::TcpOutcome;
 use super::{DialGuard, DialRefused};
 use crate::error::InputError;
 
@@ -86,18 +87,15 @@ impl TlsProbe {
         guard: &DialGuard,
         timeout: Duration,
     ) -> TlsOutcome {
-        if let Err(refused) = guard.check(address.ip()) {
-            return TlsOutcome::Blocked(refused);
-        }
         let started = Instant::now();
-        let stream =
-            match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(address)).await {
-                Ok(Ok(stream)) => stream,
-                Ok(Err(e)) => return TlsOutcome::ConnectFailed(e.to_string()),
-                Err(_) => return TlsOutcome::ConnectFailed("timed out".into()),
-            };
-        let remaining = timeout.saturating_sub(started.elapsed());
-        self.handshake_over(stream, host, remaining).await
+        match super::tcp::connect_stream(address, guard, timeout).await {
+            (_, Some(stream)) => {
+                let remaining = timeout.saturating_sub(started.elapsed());
+                self.handshake_over(stream, host, remaining).await
+            }
+            (TcpOutcome::Blocked(refused), None) => TlsOutcome::Blocked(refused),
+            (tcp, None) => TlsOutcome::ConnectFailed(super::walk::tcp_words(&tcp)),
+        }
     }
 
     /// Completes a handshake for `host` over a connected stream.
