@@ -217,18 +217,13 @@ async fn tcp_tells_open_from_refused() {
     );
 }
 
+#[path = "common/pki.rs"]
+mod test_pki;
+
 mod tls {
-    use std::sync::Arc;
     use std::time::Duration;
 
     use pullpath::collect::probe::tls::{TlsOutcome, TlsProbe};
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-        KeyPair, KeyUsagePurpose, date_time_ymd,
-    };
-    use tokio_rustls::TlsAcceptor;
-    use tokio_rustls::rustls::ServerConfig;
-    use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
     use super::guard;
 
@@ -240,44 +235,18 @@ mod tls {
     }
 
     fn pki(names: &[&str], expired: bool) -> Pki {
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        ca.distinguished_name
-            .push(DnType::CommonName, "pullpath test CA");
-        let ca_cert = ca.self_signed(&ca_key).unwrap();
-        let issuer = Issuer::new(ca, ca_key);
-        let leaf_key = KeyPair::generate().unwrap();
-        let mut leaf =
-            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-                .unwrap();
-        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        if expired {
-            leaf.not_before = date_time_ymd(2020, 1, 1);
-            leaf.not_after = date_time_ymd(2021, 1, 1);
-        }
-        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).unwrap();
+        let ca = super::test_pki::TestCa::new("pullpath test CA");
+        let (leaf, key) = ca.leaf(names, &[], expired);
         Pki {
-            ca_pem: ca_cert.pem(),
-            leaf: leaf_cert.der().to_vec(),
-            key: leaf_key.serialize_der(),
+            ca_pem: ca.cert.pem(),
+            leaf: leaf.der().to_vec(),
+            key: key.serialize_der(),
         }
     }
 
     /// A TLS server on a loopback port presenting `pki`'s leaf.
     async fn server(pki: &Pki) -> std::net::SocketAddr {
-        let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
-        let config = ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![pki.leaf.clone().into()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.key.clone())),
-            )
-            .unwrap();
-        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let acceptor = super::test_pki::acceptor(&pki.leaf, &pki.key);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(async move {

@@ -27,13 +27,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
-};
+use rcgen::{CertificateParams, DnType, KeyPair};
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+#[path = "pki.rs"]
+mod pki;
 
 pub const REGISTRY: &str = "secureacr2021";
 pub const LOGIN: &str = "secureacr2021.azurecr.io";
@@ -91,34 +89,17 @@ pub fn pki() -> &'static Pki {
     PKI.get_or_init(|| {
         let dir = work_dir().join("pki");
         std::fs::create_dir_all(&dir).unwrap();
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        ca.distinguished_name
-            .push(DnType::CommonName, "pullpath registry test CA");
-        let ca_cert = ca.self_signed(&ca_key).unwrap();
-        let issuer = Issuer::new(ca, ca_key);
-        let leaf = |names: &[&str], ips: &[IpAddr]| {
-            let key = KeyPair::generate().unwrap();
-            let mut params =
-                CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-                    .unwrap();
-            for ip in ips {
-                params.subject_alt_names.push(SanType::IpAddress(*ip));
-            }
-            params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-            let cert = params.signed_by(&key, &issuer).unwrap();
-            (cert, key)
-        };
-        let (leaf_cert, leaf_key) = leaf(
+        let ca = pki::TestCa::new("pullpath registry test CA");
+        let ca_cert = &ca.cert;
+        let (leaf_cert, leaf_key) = ca.leaf(
             &[LOGIN, DATA, CUSTOM],
             &[
                 IpAddr::V4(Ipv4Addr::new(127, 0, 20, 4)),
                 IpAddr::V4(Ipv4Addr::new(127, 0, 20, 6)),
             ],
+            false,
         );
-        let (wrong_cert, wrong_key) = leaf(&["wrong.contoso.com"], &[]);
+        let (wrong_cert, wrong_key) = ca.leaf(&["wrong.contoso.com"], &[], false);
         let token_key = KeyPair::generate().unwrap();
         let mut token = CertificateParams::new(Vec::<String>::new()).unwrap();
         token
@@ -473,17 +454,7 @@ impl Stack {
 }
 
 fn tls_acceptor(cert: &(Vec<u8>, Vec<u8>)) -> TlsAcceptor {
-    let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert.0.clone().into()],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.1.clone())),
-        )
-        .unwrap();
-    TlsAcceptor::from(Arc::new(config))
+    pki::acceptor(&cert.0, &cert.1)
 }
 
 /// Serves `router` over TLS on `listener`.
