@@ -13,7 +13,7 @@ mod registry;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use common::{check, message, pullpath, roots, status, statuses};
+use common::{check, message, pullpath, remediation, roots, status, statuses};
 use registry::{
     ADMIN_PASSWORD, ADMIN_USER, CUSTOM, CUSTOM_PASSWORD, CUSTOM_USER, DATA, DnsView,
     IDENTITY_HEADER, LOGIN, NO_ROLE_OID, Options, Stack,
@@ -203,10 +203,7 @@ fn nxdomain_fails_the_login_server_resolution() {
     assert_eq!(roots(&report), ["PRB-001"]);
     assert!(message(&report, "PRB-001").contains("NXDOMAIN"));
     assert!(
-        check(&report, "PRB-001")["remediation"]
-            .as_str()
-            .unwrap()
-            .contains("az network private-dns record-set a add-record")
+        remediation(&report, "PRB-001").contains("az network private-dns record-set a add-record")
     );
     assert_eq!(check(&report, "PRB-005")["blocked_by"][0], "PRB-001");
 }
@@ -226,12 +223,7 @@ fn a_public_answer_means_the_zone_is_not_in_the_resolvers_view() {
         text.contains("trafficmanager.net"),
         "the chain is shown: {text}"
     );
-    assert!(
-        check(&report, "PRB-001")["remediation"]
-            .as_str()
-            .unwrap()
-            .contains("168.63.129.16")
-    );
+    assert!(remediation(&report, "PRB-001").contains("168.63.129.16"));
 }
 
 #[test]
@@ -301,12 +293,7 @@ fn an_unknown_ca_fails_tls() {
     assert_eq!(code, 1);
     assert_eq!(roots(&report), ["PRB-004"]);
     assert!(message(&report, "PRB-004").contains("unknown issuer"));
-    assert!(
-        check(&report, "PRB-004")["remediation"]
-            .as_str()
-            .unwrap()
-            .contains("TLS-inspecting")
-    );
+    assert!(remediation(&report, "PRB-004").contains("TLS-inspecting"));
 }
 
 #[test]
@@ -332,12 +319,7 @@ fn a_firewall_refusal_names_the_client_ip() {
     assert_eq!(roots(&report), ["PRB-005"]);
     let text = message(&report, "PRB-005");
     assert!(text.contains("198.51.100.77"), "{text}");
-    assert!(
-        check(&report, "PRB-005")["remediation"]
-            .as_str()
-            .unwrap()
-            .contains("az acr network-rule add")
-    );
+    assert!(remediation(&report, "PRB-005").contains("az acr network-rule add"));
 }
 
 #[test]
@@ -352,12 +334,7 @@ fn an_identity_without_acrpull_gets_no_pull_scope() {
     let text = message(&report, "PRB-006");
     assert!(text.contains("gave no pull on samples/hello"), "{text}");
     assert!(text.contains("no role that grants pull"), "{text}");
-    assert!(
-        check(&report, "PRB-006")["remediation"]
-            .as_str()
-            .unwrap()
-            .contains("--role AcrPull")
-    );
+    assert!(remediation(&report, "PRB-006").contains("--role AcrPull"));
 }
 
 #[test]
@@ -398,12 +375,7 @@ fn an_unknown_tag_fails_the_manifest() {
     assert_eq!(roots(&report), ["PRB-007"]);
     let text = message(&report, "PRB-007");
     assert!(text.contains("v9 is not in samples/hello"), "{text}");
-    assert!(
-        check(&report, "PRB-007")["remediation"]
-            .as_str()
-            .unwrap()
-            .contains("az acr repository show-tags")
-    );
+    assert!(remediation(&report, "PRB-007").contains("az acr repository show-tags"));
 }
 
 #[test]

@@ -774,6 +774,11 @@ fn a_terraform_plan_inside_a_module_gives_the_same_verdicts() {
     );
 }
 
+/// A configuration expression that refers to `address`'s id, as Terraform writes it.
+fn refs(address: &str) -> Value {
+    json!({"references": [format!("{address}.id"), address]})
+}
+
 /// Adds resources (type, name, after, after_unknown, expressions) to a plan.
 fn add_to_plan(plan: &mut Value, added: &[(&str, &str, Value, Value, Value)]) {
     for (kind, name, after, unknown, expressions) in added {
@@ -813,8 +818,8 @@ fn a_terraform_plan_with_an_nsg_and_a_route_table_on_the_integration_subnet() {
                 "app",
                 json!({}),
                 json!({"id": true, "subnet_id": true, "network_security_group_id": true}),
-                json!({"subnet_id": {"references": ["azurerm_subnet.integration.id", "azurerm_subnet.integration"]},
-                "network_security_group_id": {"references": ["azurerm_network_security_group.app.id", "azurerm_network_security_group.app"]}}),
+                json!({"subnet_id": refs("azurerm_subnet.integration"),
+                "network_security_group_id": refs("azurerm_network_security_group.app")}),
             ),
             (
                 "azurerm_route_table",
@@ -831,8 +836,8 @@ fn a_terraform_plan_with_an_nsg_and_a_route_table_on_the_integration_subnet() {
                 "app",
                 json!({}),
                 json!({"id": true, "subnet_id": true, "route_table_id": true}),
-                json!({"subnet_id": {"references": ["azurerm_subnet.integration.id", "azurerm_subnet.integration"]},
-                "route_table_id": {"references": ["azurerm_route_table.app.id", "azurerm_route_table.app"]}}),
+                json!({"subnet_id": refs("azurerm_subnet.integration"),
+                "route_table_id": refs("azurerm_route_table.app")}),
             ),
         ],
     );
@@ -894,8 +899,8 @@ fn a_swift_connection_gives_the_app_its_integration_subnet() {
             "web",
             json!({}),
             json!({"id": true, "app_service_id": true, "subnet_id": true}),
-            json!({"app_service_id": {"references": ["azurerm_linux_web_app.web.id", "azurerm_linux_web_app.web"]},
-               "subnet_id": {"references": ["azurerm_subnet.integration.id", "azurerm_subnet.integration"]}}),
+            json!({"app_service_id": refs("azurerm_linux_web_app.web"),
+               "subnet_id": refs("azurerm_subnet.integration")}),
         )],
     );
     let path = write(dir.path(), "swift.json", &plan);

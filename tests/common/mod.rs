@@ -190,3 +190,12 @@ pub fn statuses(report: &Value) -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// A check's remediation in a JSON report ("" when there is none).
+#[allow(dead_code)]
+pub fn remediation(report: &Value, id: &str) -> String {
+    check(report, id)["remediation"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
