@@ -458,12 +458,17 @@ impl RegistryFacts {
 
     /// The data endpoint host for a region.
     pub fn data_endpoint(&self, region: &str, cloud: Cloud) -> String {
-        format!(
-            "{}.{region}.data.{}",
-            self.name.to_ascii_lowercase(),
-            cloud.acr_suffix()
-        )
+        data_endpoint(&self.name, region, cloud)
     }
+}
+
+/// A registry's data endpoint host in a region: `<registry>.<region>.data.azurecr.io`.
+pub fn data_endpoint(registry: &str, region: &str, cloud: Cloud) -> String {
+    format!(
+        "{}.{region}.data.{}",
+        registry.to_ascii_lowercase(),
+        cloud.acr_suffix()
+    )
 }
 
 #[derive(Debug, Clone)]

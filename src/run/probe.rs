@@ -205,10 +205,7 @@ pub fn plan_from_image(
         .map(|region| {
             let region = crate::facts::normalize_location(region);
             HostPlan {
-                host: format!(
-                    "{registry}.{region}.data.{}",
-                    cloud.unwrap_or_default().acr_suffix()
-                ),
+                host: crate::facts::data_endpoint(&registry, &region, cloud.unwrap_or_default()),
                 port,
                 role: HostRole::DataEndpoint {
                     region: Some(region),
@@ -321,9 +318,9 @@ pub fn plan_from_facts(
         let region = crate::facts::normalize_location(region);
         let name = facts
             .acr()
-            .map(|r| r.name.to_ascii_lowercase())
+            .map(|r| r.name.clone())
             .unwrap_or_else(|| host.split('.').next().unwrap_or(&host).to_string());
-        let fqdn = format!("{name}.{region}.data.{}", facts.cloud.acr_suffix());
+        let fqdn = crate::facts::data_endpoint(&name, &region, facts.cloud);
         if !data_hosts.iter().any(|(_, h)| *h == fqdn) {
             data_hosts.push((region, fqdn));
         }
